@@ -1,0 +1,105 @@
+/**
+ * Configuration, read and validated once from the environment, with errors that name the variable.
+ * There are no silent defaults for secrets: local tooling supplies development values explicitly.
+ */
+
+export interface DingTalkSettings {
+  token: string;
+  aesKey: string;
+  ownerKeys: string[];
+}
+
+export interface CallbackConfig {
+  dingtalk: DingTalkSettings;
+  eventsTable: string;
+  /** Set for DynamoDB Local; unset in the cloud. */
+  dynamoDbEndpoint?: string;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadDingTalkSettings(env: Env): DingTalkSettings {
+  const problems: string[] = [];
+  const settings = readDingTalkSettings(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+export function loadCallbackConfig(env: Env): CallbackConfig {
+  const problems: string[] = [];
+  const dingtalk = readDingTalkSettings(env, problems);
+  const eventsTable = required(env, 'EVENTS_TABLE', problems);
+  if (eventsTable && !/^[A-Za-z0-9_.-]{3,255}$/.test(eventsTable)) {
+    problems.push('EVENTS_TABLE must be a DynamoDB table name (3-255 of [A-Za-z0-9_.-])');
+  }
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dingtalk,
+    eventsTable,
+    maxBodyBytes,
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+  };
+}
+
+function readDingTalkSettings(env: Env, problems: string[]): DingTalkSettings {
+  const token = required(env, 'DINGTALK_TOKEN', problems);
+  if (token && !/^[\x21-\x7e]{3,63}$/.test(token)) {
+    problems.push('DINGTALK_TOKEN must be 3-63 printable ASCII characters without spaces');
+  }
+  const aesKey = required(env, 'DINGTALK_AES_KEY', problems);
+  if (aesKey && !/^[A-Za-z0-9]{43}$/.test(aesKey)) {
+    problems.push(
+      `DINGTALK_AES_KEY must be exactly 43 characters of [A-Za-z0-9] (got ${aesKey.length} characters)`,
+    );
+  }
+  const ownerKeys = (required(env, 'DINGTALK_OWNER_KEY', problems) ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  if (env.DINGTALK_OWNER_KEY && ownerKeys.length === 0) {
+    problems.push('DINGTALK_OWNER_KEY must list at least one owner key (appKey, corpId or suiteKey)');
+  }
+  return { token, aesKey, ownerKeys };
+}
+
+function required(env: Env, name: string, problems: string[]): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    problems.push(`${name} is not set`);
+    return '';
+  }
+  return value.trim();
+}
+
+function optionalUrl(env: Env, name: string, problems: string[]): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  try {
+    new URL(value);
+  } catch {
+    problems.push(`${name} must be a URL such as http://localhost:8000 (got "${value}")`);
+  }
+  return value;
+}
+
+function positiveInteger(env: Env, name: string, fallback: number, problems: string[]): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^[1-9]\d{0,9}$/.test(value)) {
+    problems.push(`${name} must be a positive integer (got "${value}")`);
+    return fallback;
+  }
+  return Number(value);
+}

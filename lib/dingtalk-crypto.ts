@@ -1,0 +1,141 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BadRequestError, OwnerKeyMismatchError, SignatureMismatchError } from './errors';
+
+/**
+ * DingTalk callback crypto ("回调消息体加解密"), on node:crypto only.
+ *
+ * Plaintext layout: random(16) | msg_len (uint32 BE, UTF-8 bytes) | msg | ownerKey | PKCS#7 padding
+ * with a 32-byte block. AES-256-CBC, key = base64(EncodingAESKey + "="), IV = key[0..16).
+ * Signature = sha1_hex(sort([token, timestamp, nonce, encrypt]).join("")).
+ */
+
+const PAD_BLOCK = 32;
+const RANDOM_BYTES = 16;
+const LENGTH_BYTES = 4;
+const HEADER_BYTES = RANDOM_BYTES + LENGTH_BYTES;
+const SIGNATURE_PATTERN = /^[0-9a-fA-F]{40}$/;
+const AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
+// Standard base64 alphabet with correct '=' padding; DingTalk never sends URL-safe or wrapped base64.
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface DingTalkCryptoOptions {
+  token: string;
+  /** The 43-character EncodingAESKey. */
+  aesKey: string;
+  /** Owner keys (appKey, corpId, suiteKey) whose events this receiver accepts; matched exactly. */
+  ownerKeys: readonly string[];
+}
+
+export interface DecryptedMessage {
+  message: string;
+  ownerKey: string;
+}
+
+export interface EncryptedReply {
+  msg_signature: string;
+  timeStamp: string;
+  nonce: string;
+  encrypt: string;
+}
+
+export class DingTalkCrypto {
+  readonly #token: string;
+  readonly #key: Buffer;
+  readonly #iv: Buffer;
+  readonly #ownerKeys: readonly Buffer[];
+
+  constructor(options: DingTalkCryptoOptions) {
+    if (!AES_KEY_PATTERN.test(options.aesKey)) {
+      throw new Error('AES key must be exactly 43 characters of [A-Za-z0-9]');
+    }
+    if (options.token.length === 0) throw new Error('token must not be empty');
+    if (options.ownerKeys.length === 0) throw new Error('at least one owner key is required');
+    this.#token = options.token;
+    // Many real keys are not canonical base64 (non-zero trailing bits): Buffer decodes them leniently.
+    this.#key = Buffer.from(options.aesKey + '=', 'base64');
+    this.#iv = this.#key.subarray(0, 16);
+    this.#ownerKeys = options.ownerKeys.map((key) => Buffer.from(key, 'utf8'));
+  }
+
+  signature(timestamp: string, nonce: string, encrypt: string): string {
+    const parts = [this.#token, timestamp, nonce, encrypt].sort();
+    return createHash('sha1').update(parts.join(''), 'utf8').digest('hex');
+  }
+
+  /** Throws SignatureMismatchError unless `signature` is the 40-hex SHA-1 DingTalk would compute. */
+  verifySignature(signature: string, timestamp: string, nonce: string, encrypt: string): void {
+    if (!SIGNATURE_PATTERN.test(signature))
+      throw new SignatureMismatchError('signature is not 40 hex digits');
+    const expected = Buffer.from(this.signature(timestamp, nonce, encrypt), 'hex');
+    if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw new SignatureMismatchError();
+  }
+
+  /** Decrypts and strictly validates a ciphertext; the owner key must be one of the allowed ones. */
+  decrypt(encrypt: string): DecryptedMessage {
+    if (encrypt.length === 0 || !BASE64_PATTERN.test(encrypt)) {
+      throw new BadRequestError('encrypt is not valid base64');
+    }
+    const ciphertext = Buffer.from(encrypt, 'base64');
+    if (ciphertext.length < PAD_BLOCK || ciphertext.length % PAD_BLOCK !== 0) {
+      throw new BadRequestError('ciphertext length is not a positive multiple of 32 bytes');
+    }
+    const decipher = createDecipheriv('aes-256-cbc', this.#key, this.#iv);
+    decipher.setAutoPadding(false);
+    const plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+
+    const pad = plain[plain.length - 1] ?? 0;
+    if (pad < 1 || pad > PAD_BLOCK) throw new BadRequestError('invalid padding');
+    for (let i = plain.length - pad; i < plain.length; i++) {
+      if (plain[i] !== pad) throw new BadRequestError('invalid padding');
+    }
+    const content = plain.subarray(0, plain.length - pad);
+    if (content.length < HEADER_BYTES) throw new BadRequestError('plaintext too short');
+    const messageLength = content.readUInt32BE(RANDOM_BYTES);
+    if (messageLength > content.length - HEADER_BYTES) {
+      throw new BadRequestError('message length field out of range');
+    }
+    const messageBytes = content.subarray(HEADER_BYTES, HEADER_BYTES + messageLength);
+    const ownerKeyBytes = content.subarray(HEADER_BYTES + messageLength);
+    if (!this.#ownerKeys.some((allowed) => allowed.equals(ownerKeyBytes))) {
+      throw new OwnerKeyMismatchError();
+    }
+    let message: string;
+    try {
+      message = utf8.decode(messageBytes);
+    } catch (cause) {
+      throw new BadRequestError('message is not valid UTF-8', { cause });
+    }
+    // The owner key matched an allowed (valid UTF-8) key byte for byte, so this decode is exact.
+    return { message, ownerKey: ownerKeyBytes.toString('utf8') };
+  }
+
+  /** Encrypts like DingTalk does; `random16` is only fixed by known-answer tests. */
+  encrypt(message: string, ownerKey: string, random16: Buffer = randomBytes(RANDOM_BYTES)): string {
+    if (random16.length !== RANDOM_BYTES) throw new Error('random prefix must be 16 bytes');
+    const messageBytes = Buffer.from(message, 'utf8');
+    const length = Buffer.alloc(LENGTH_BYTES);
+    length.writeUInt32BE(messageBytes.length);
+    const unpadded = Buffer.concat([random16, length, messageBytes, Buffer.from(ownerKey, 'utf8')]);
+    const pad = PAD_BLOCK - (unpadded.length % PAD_BLOCK);
+    const cipher = createCipheriv('aes-256-cbc', this.#key, this.#iv);
+    cipher.setAutoPadding(false);
+    const padded = Buffer.concat([unpadded, Buffer.alloc(pad, pad)]);
+    return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64');
+  }
+
+  /** The encrypted reply DingTalk accepts: all strings, base64 on one line. */
+  reply(message: string, ownerKey: string, timeStamp: string, nonce: string = randomNonce()): EncryptedReply {
+    const encrypt = this.encrypt(message, ownerKey);
+    return { msg_signature: this.signature(timeStamp, nonce, encrypt), timeStamp, nonce, encrypt };
+  }
+}
+
+export function randomNonce(length = 16): string {
+  const bytes = randomBytes(length);
+  let nonce = '';
+  // 62 symbols: the modulo bias (256 % 62) is irrelevant for a nonce that is not a secret.
+  for (const byte of bytes) nonce += NONCE_ALPHABET[byte % NONCE_ALPHABET.length];
+  return nonce;
+}

@@ -1,0 +1,128 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventQuery, EventStore, PutOutcome, StoredEvent } from './event-store';
+
+/** Index names as declared in serverless.aws.yml. */
+export const EVENT_TABLE_INDEXES = {
+  byType: 'byTypeAndTime',
+  byMonth: 'byMonthAndTime',
+  byProcessInstance: 'byProcessInstance',
+} as const;
+
+/** How far back an unbounded `list` walks month partitions before it gives up. */
+const MAX_MONTHS_BACK = 36;
+
+interface EventItem extends StoredEvent {
+  /** `YYYY-MM` of receivedAt: the partition of the time-ordered index over all types. */
+  receivedMonth: string;
+}
+
+/**
+ * Events in DynamoDB, one item per eventId. The conditional put makes storage idempotent:
+ * a second delivery of the same event fails the condition and counts as a success.
+ */
+export class DynamoDbEventStore implements EventStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(event: StoredEvent): Promise<PutOutcome> {
+    const item: EventItem = { ...event, receivedMonth: event.receivedAt.slice(0, 7) };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(eventId)',
+        }),
+      );
+      return 'stored';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async get(eventId: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { eventId }, ConsistentRead: true }),
+    );
+    return Item ? toStoredEvent(Item) : undefined;
+  }
+
+  async list(query: EventQuery): Promise<StoredEvent[]> {
+    if (query.eventType !== undefined) {
+      return this.queryPartition(
+        EVENT_TABLE_INDEXES.byType,
+        'eventType',
+        query.eventType,
+        query.since,
+        query.limit,
+      );
+    }
+    const events: StoredEvent[] = [];
+    const floorMonth = query.since?.slice(0, 7);
+    let month = new Date();
+    for (let i = 0; i < MAX_MONTHS_BACK && events.length < query.limit; i++) {
+      const key = month.toISOString().slice(0, 7);
+      if (floorMonth !== undefined && key < floorMonth) break;
+      const page = await this.queryPartition(
+        EVENT_TABLE_INDEXES.byMonth,
+        'receivedMonth',
+        key,
+        query.since,
+        query.limit - events.length,
+      );
+      events.push(...page);
+      month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() - 1, 1));
+    }
+    return events;
+  }
+
+  private async queryPartition(
+    indexName: string,
+    partitionKey: string,
+    partitionValue: string,
+    since: string | undefined,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND receivedAt >= :since',
+          ExpressionAttributeNames: { '#pk': partitionKey },
+          ExpressionAttributeValues: {
+            ':pk': partitionValue,
+            ...(since === undefined ? {} : { ':since': since }),
+          },
+          ScanIndexForward: false,
+          Limit: limit - events.length,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      events.push(...(page.Items ?? []).map(toStoredEvent));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined && events.length < limit);
+    return events;
+  }
+}
+
+function toStoredEvent(item: Record<string, unknown>): StoredEvent {
+  const event: StoredEvent = {
+    eventId: String(item.eventId),
+    eventType: String(item.eventType),
+    receivedAt: String(item.receivedAt),
+    ownerKey: String(item.ownerKey),
+    payload: String(item.payload),
+  };
+  if (typeof item.corpId === 'string') event.corpId = item.corpId;
+  if (typeof item.eventTime === 'number') event.eventTime = item.eventTime;
+  if (typeof item.processInstanceId === 'string') event.processInstanceId = item.processInstanceId;
+  return event;
+}

@@ -1,0 +1,35 @@
+/**
+ * The storage port for received events. One adapter per technology (DynamoDB, Tablestore).
+ */
+
+/** What is kept of every non-control event, exactly once per `eventId`. */
+export interface StoredEvent {
+  eventId: string;
+  eventType: string;
+  /** ISO-8601 instant the callback accepted the event. */
+  receivedAt: string;
+  /** The owner key the ciphertext carried (appKey, corpId or suiteKey). */
+  ownerKey: string;
+  /** The decrypted plaintext, byte for byte as DingTalk sent it. */
+  payload: string;
+  corpId?: string;
+  eventTime?: number;
+  processInstanceId?: string;
+}
+
+export type PutOutcome = 'stored' | 'duplicate';
+
+export interface EventQuery {
+  eventType?: string;
+  /** Only events received at or after this ISO-8601 instant. */
+  since?: string;
+  limit: number;
+}
+
+export interface EventStore {
+  /** Stores the event unless one with the same `eventId` exists; resolves only once durable. */
+  put(event: StoredEvent): Promise<PutOutcome>;
+  /** Newest first. */
+  list(query: EventQuery): Promise<StoredEvent[]>;
+  get(eventId: string): Promise<StoredEvent | undefined>;
+}

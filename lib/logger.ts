@@ -1,0 +1,10 @@
+/**
+ * What lib needs from a logger. Powertools' Logger satisfies it in the cloud; tests pass a recorder.
+ * Attributes must never hold secrets or decrypted payloads (payloads only at debug level).
+ */
+export interface Logger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
