@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { events } from './events';
+import { send } from './send';
+
+const USAGE = `Usage: dingtalk-callback <command> [options]
+
+Commands:
+  send <file.json | ->   Encrypt an event like DingTalk does and POST it
+      --url URL            callback URL (default http://localhost:$PORT/dingtalk, PORT=3000)
+      --owner-key KEY      owner key to encrypt with (default: the first of DINGTALK_OWNER_KEY)
+  events                 List stored events, newest first
+      --type TYPE          only this event type
+      --since ISO          only events received at or after this instant
+      --limit N            at most N events (default 20)
+      --json               one JSON object per line
+
+Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
+EVENTS_TABLE, DYNAMODB_ENDPOINT); with none set, the CLI talks to what \`npm start\` runs.`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'send': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { url: { type: 'string' }, 'owner-key': { type: 'string' } },
+      });
+      if (positionals.length !== 1) return usage('send needs exactly one file (or - for stdin)');
+      return send(
+        {
+          file: positionals[0]!,
+          ...(values.url ? { url: values.url } : {}),
+          ...(values['owner-key'] ? { ownerKey: values['owner-key'] } : {}),
+        },
+        env,
+      );
+    }
+    case 'events': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          type: { type: 'string' },
+          since: { type: 'string' },
+          limit: { type: 'string', default: '20' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const limit = Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) return usage('--limit must be a positive integer');
+      let since: string | undefined;
+      if (values.since !== undefined) {
+        const parsed = new Date(values.since);
+        if (Number.isNaN(parsed.getTime())) return usage('--since must be an ISO-8601 date or instant');
+        since = parsed.toISOString();
+      }
+      return events(
+        {
+          limit,
+          json: values.json,
+          ...(values.type ? { type: values.type } : {}),
+          ...(since ? { since } : {}),
+        },
+        env,
+      );
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      return usage(`unknown command "${command}"`);
+  }
+}
+
+function usage(problem: string): number {
+  console.error(`${problem}\n\n${USAGE}`);
+  return 2;
+}

@@ -1,0 +1,24 @@
+/**
+ * Development-only DingTalk credentials, used by `npm start` and the CLI when no DINGTALK_* variable
+ * is set. They are public by design: never register them with DingTalk.
+ */
+export const DEV_DINGTALK_ENV = {
+  DINGTALK_TOKEN: 'dev-token-not-secret',
+  DINGTALK_AES_KEY: 'devAesKeyForLocalTestingOnly0123456789abcde',
+  DINGTALK_OWNER_KEY: 'dingdevcorp,devappkey',
+} as const;
+
+/** The local stack `npm start` runs, as seen by the CLI and the tests. */
+export const LOCAL_STAGE = 'local';
+export const LOCAL_EVENTS_TABLE = `dingtalk-callback-events-${LOCAL_STAGE}`;
+
+/** Fills in the development credentials when none are configured; reports whether it did. */
+export function withDevCredentials(env: NodeJS.ProcessEnv): {
+  env: NodeJS.ProcessEnv;
+  usedDevCredentials: boolean;
+} {
+  const configured = Object.keys(DEV_DINGTALK_ENV).some((name) => env[name]);
+  return configured
+    ? { env, usedDevCredentials: false }
+    : { env: { ...env, ...DEV_DINGTALK_ENV }, usedDevCredentials: true };
+}

@@ -1,0 +1,108 @@
+/**
+ * `npm start`: the callback endpoint on this machine, backed by a real DynamoDB.
+ * Starts DynamoDB Local (unless DYNAMODB_ENDPOINT points elsewhere), creates the tables declared in
+ * serverless.aws.yml, then runs `sls offline`. Ctrl-C / SIGTERM stops everything it started.
+ */
+import { spawn } from 'node:child_process';
+import { DEV_DINGTALK_ENV, LOCAL_STAGE, withDevCredentials } from './dev-credentials';
+import type { DynamoDbLocal } from './dynamodb-local';
+import { JavaMissingError, startDynamoDbLocal } from './dynamodb-local';
+import { PROJECT_ROOT, SERVERLESS_BIN, printServerlessConfig } from './serverless-config';
+import { createDeclaredTables } from './tables';
+
+const CONFIG = 'serverless.aws.yml';
+
+function port(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
+    throw new Error(`${name} must be a TCP port (1-65535), got "${value}"`);
+  }
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  // Node 20 is supported here; the SDK's notice about its future Node 22 floor is noise in a dev loop.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const httpPort = port('PORT', 3000);
+  const dynamoDbPort = port('DYNAMODB_LOCAL_PORT', 8000);
+  const { env: dingtalkEnv, usedDevCredentials } = withDevCredentials(process.env);
+
+  let dynamoDb: DynamoDbLocal | undefined;
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  const printed = printServerlessConfig(CONFIG, LOCAL_STAGE);
+  if (!endpoint) {
+    dynamoDb = await startDynamoDbLocal({
+      port: dynamoDbPort,
+      ...(process.env.DYNAMODB_LOCAL_DIR ? { dataDir: process.env.DYNAMODB_LOCAL_DIR } : {}),
+    });
+    endpoint = dynamoDb.endpoint;
+    log(`DynamoDB Local listening on ${endpoint}${process.env.DYNAMODB_LOCAL_DIR ? '' : ' (in memory)'}`);
+  }
+  const stopDynamoDb = async () => {
+    await dynamoDb?.stop();
+    dynamoDb = undefined;
+  };
+
+  try {
+    const config = await printed;
+    if (process.env.SKIP_TABLE_CREATION !== '1') {
+      const created = await createDeclaredTables(endpoint, config.resources.Resources);
+      log(created.length > 0 ? `created tables: ${created.join(', ')}` : 'tables already exist');
+    }
+  } catch (error) {
+    await stopDynamoDb();
+    throw error;
+  }
+
+  if (usedDevCredentials) {
+    log('no DINGTALK_* variables set: using development credentials (the CLI uses the same ones)');
+    log(`  DINGTALK_TOKEN=${DEV_DINGTALK_ENV.DINGTALK_TOKEN}`);
+    log(`  DINGTALK_AES_KEY=${DEV_DINGTALK_ENV.DINGTALK_AES_KEY}`);
+    log(`  DINGTALK_OWNER_KEY=${DEV_DINGTALK_ENV.DINGTALK_OWNER_KEY}`);
+  }
+  log(`callback endpoint: POST http://localhost:${httpPort}/dingtalk`);
+
+  const offline = spawn(
+    process.execPath,
+    [SERVERLESS_BIN, 'offline', 'start', '--config', CONFIG, '--stage', LOCAL_STAGE],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+      env: {
+        ...dingtalkEnv,
+        PORT: String(httpPort),
+        DYNAMODB_ENDPOINT: endpoint,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    },
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    if (offline.exitCode === null) offline.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const code = await new Promise<number>((resolve) =>
+    offline.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 0 : 1))),
+  );
+  await stopDynamoDb();
+  process.exitCode = stopping ? 0 : code;
+}
+
+function log(message: string): void {
+  console.log(`[dingtalk-callback] ${message}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[dingtalk-callback] ${error instanceof JavaMissingError ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,19 @@
+'use strict';
+
+/**
+ * Serverless Framework v3 (pinned: v4 needs a vendor login and has no Alibaba provider) predates
+ * Lambda's nodejs22.x runtime; its config schema rejects the name although CloudFormation accepts it.
+ * This plugin adds current Node.js runtimes to the schema so validation can stay in `error` mode.
+ */
+class Nodejs22RuntimePlugin {
+  constructor(serverless) {
+    const runtimes = serverless.configSchemaHandler?.schema?.definitions?.awsLambdaRuntime?.enum;
+    if (Array.isArray(runtimes)) {
+      for (const runtime of ['nodejs22.x', 'nodejs24.x']) {
+        if (!runtimes.includes(runtime)) runtimes.push(runtime);
+      }
+    }
+  }
+}
+
+module.exports = Nodejs22RuntimePlugin;

@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BadRequestError } from '../../lib/errors';
+import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../../lib/events';
+
+const EXAMPLES = join(__dirname, '../../examples/events');
+const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
+
+describe('parseEvent', () => {
+  it('GIVEN every shipped example WHEN parsed THEN the type matches the file name and the plaintext is kept', () => {
+    const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.json'));
+    expect(files.length).to.be.greaterThan(10);
+    for (const file of files) {
+      const plaintext = example(file);
+      const event = parseEvent(plaintext);
+      expect(event.eventType, file).to.equal(file.split('.')[0]);
+      expect(event.plaintext).to.equal(plaintext);
+    }
+  });
+
+  it('GIVEN shape B WHEN parsed THEN eventId, corpId, eventTime and processInstanceId come from the envelope', () => {
+    const event = parseEvent(example('bpms_instance_change.finish.shape-b.json'));
+    expect(event).to.include({
+      eventType: 'bpms_instance_change',
+      eventId: 'd8a1f3b2c07419aaebdba0318c9',
+      corpId: 'ding9f50b15bxxxx16741',
+      eventTime: 1663143335567,
+      processInstanceId: '9Qgx5QqjR7axMwxxxx',
+      isControl: false,
+    });
+  });
+
+  it('GIVEN shape A without an eventId WHEN parsed THEN the identity is the SHA-256 of the UTF-8 plaintext', () => {
+    const plaintext = example('bpms_instance_change.finish.shape-a.json');
+    const event = parseEvent(plaintext);
+    const expected = createHash('sha256').update(Buffer.from(plaintext, 'utf8')).digest('hex');
+    expect(event.eventId).to.equal(`sha256:${expected}`);
+    expect(event).to.include({
+      corpId: 'ding2c015874d8175651',
+      processInstanceId: 'ad253df6-e175caf-68085c60ba8a',
+    });
+  });
+
+  it('GIVEN the same shape-A plaintext twice WHEN parsed THEN the identity is equal; one byte apart THEN not', () => {
+    const plaintext = example('user_add_org.shape-a.json');
+    expect(parseEvent(plaintext).eventId).to.equal(parseEvent(plaintext).eventId);
+    expect(parseEvent(plaintext + ' ').eventId).not.to.equal(parseEvent(plaintext).eventId);
+  });
+
+  it('GIVEN shape A timestamps as string or number, in ms or s WHEN parsed THEN eventTime is epoch ms', () => {
+    expect(parseEvent(example('user_modify_org.shape-a-string-timestamp.json')).eventTime).to.equal(
+      1545536053900,
+    );
+    expect(parseEvent('{"EventType":"x","TimeStamp":1445827045}').eventTime).to.equal(1445827045000);
+    expect(parseEvent('{"EventType":"x","TimeStamp":"soon"}').eventTime).to.equal(undefined);
+  });
+
+  it('GIVEN lower-camel eventType (shape B variant) WHEN parsed THEN it is recognised', () => {
+    expect(parseEvent('{"eventType":"user_leave_org","eventId":"e1"}')).to.include({
+      eventType: 'user_leave_org',
+      eventId: 'e1',
+    });
+  });
+
+  for (const type of ['check_url', 'check_create_suite_url', 'check_update_suite_url']) {
+    it(`GIVEN ${type} WHEN parsed THEN it is a control event`, () => {
+      expect(parseEvent(JSON.stringify({ EventType: type })).isControl).to.equal(true);
+    });
+  }
+
+  it('GIVEN a type nobody has seen WHEN parsed THEN it is an ordinary, storable event', () => {
+    const event = parseEvent('{"EventType":"brand_new_event_2027","foo":1}');
+    expect(event).to.include({ eventType: 'brand_new_event_2027', isControl: false });
+  });
+
+  it('GIVEN an object without a type WHEN parsed THEN it is kept as "unknown" rather than lost', () => {
+    const event = parseEvent('{"foo":"bar"}');
+    expect(event.eventType).to.equal(UNKNOWN_EVENT_TYPE);
+    expect(event.eventId).to.equal(plaintextIdentity('{"foo":"bar"}'));
+  });
+
+  it('GIVEN a 64-bit id beyond double precision WHEN parsed THEN the plaintext keeps it exactly', () => {
+    const plaintext = '{"EventType":"bpms_task_change","taskId":9007199254740993}';
+    expect(parseEvent(plaintext).plaintext).to.contain('9007199254740993');
+  });
+
+  for (const bad of ['', 'not json', '[1,2]', '"text"', '42', 'null', '{"EventType":']) {
+    it(`GIVEN plaintext ${JSON.stringify(bad)} WHEN parsed THEN it is a bad request`, () => {
+      expect(() => parseEvent(bad)).to.throw(BadRequestError);
+    });
+  }
+});
