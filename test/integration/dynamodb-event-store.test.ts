@@ -1,0 +1,16 @@
+import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
+import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import { eventStoreContract } from '../contract/event-store.contract';
+import { sharedLocalStack } from '../support/local-stack';
+
+describe('DynamoDbEventStore against DynamoDB Local', function () {
+  this.timeout(120_000);
+
+  eventStoreContract('DynamoDB (DynamoDB Local)', async () => {
+    const stack = await sharedLocalStack();
+    return new DynamoDbEventStore(
+      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
+      stack.eventsTable,
+    );
+  });
+});

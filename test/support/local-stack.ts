@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DEV_DINGTALK_ENV, LOCAL_EVENTS_TABLE } from '../../local-dev/dev-credentials';
+import { isListening } from '../../local-dev/dynamodb-local';
+
+// Node 20 is supported here; the SDK's notice about its future Node 22 floor is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export const PROJECT_ROOT = join(__dirname, '..', '..');
+
+/** A running `npm start` (the same script, as a real process) on free ports. */
+export interface LocalStack {
+  url: string;
+  httpPort: number;
+  dynamoDbPort: number;
+  dynamoDbEndpoint: string;
+  eventsTable: string;
+  env: NodeJS.ProcessEnv;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startLocalStack(
+  extraEnv: NodeJS.ProcessEnv = {},
+  timeoutMs = 90_000,
+): Promise<LocalStack> {
+  const [httpPort, lambdaPort, dynamoDbPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...DEV_DINGTALK_ENV,
+    PORT: String(httpPort),
+    OFFLINE_LAMBDA_PORT: String(lambdaPort),
+    DYNAMODB_LOCAL_PORT: String(dynamoDbPort),
+    DYNAMODB_ENDPOINT: '',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local-dev/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+
+  const deadline = Date.now() + timeoutMs;
+  while (!/Server ready/.test(output)) {
+    if (exitCode !== undefined) throw new Error(`local stack exited with ${exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`local stack not ready in ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const dynamoDbEndpoint = extraEnv.DYNAMODB_ENDPOINT || `http://127.0.0.1:${dynamoDbPort}`;
+  return {
+    url: `http://127.0.0.1:${httpPort}/dingtalk`,
+    httpPort,
+    dynamoDbPort,
+    dynamoDbEndpoint,
+    eventsTable: LOCAL_EVENTS_TABLE,
+    env: { ...env, DYNAMODB_ENDPOINT: dynamoDbEndpoint, EVENTS_TABLE: LOCAL_EVENTS_TABLE },
+    process: child,
+    output: () => output,
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export async function waitUntilClosed(port: number, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await isListening(port))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+let shared: Promise<LocalStack> | undefined;
+
+/** One stack shared by every integration and end-to-end test file of a run. */
+export function sharedLocalStack(): Promise<LocalStack> {
+  shared ??= startLocalStack();
+  return shared;
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  if (shared) await (await shared).stop();
+}
