@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
+import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import type { CallbackRequest } from '../../lib/ingest';
+import { createIngest } from '../../lib/ingest';
+import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
+import { devCrypto, signedPush } from '../support/dingtalk-client';
+import { freePort, sharedLocalStack } from '../support/local-stack';
+import { RecordingLogger } from '../support/recording-logger';
+
+function request(plaintext: string, ownerKey?: string): CallbackRequest {
+  const { query, body } = signedPush(plaintext, ownerKey);
+  return { method: 'POST', query, body };
+}
+
+describe('ingest use case in process, against DynamoDB Local', function () {
+  this.timeout(120_000);
+  let store: DynamoDbEventStore;
+
+  before(async () => {
+    const stack = await sharedLocalStack();
+    store = new DynamoDbEventStore(
+      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
+      stack.eventsTable,
+    );
+  });
+
+  it('GIVEN an accepted event THEN info logs name type, id, owner key and outcome, and hold no secret or payload', async () => {
+    const logger = new RecordingLogger();
+    const ingest = createIngest({ crypto: devCrypto, store, logger, now: Date.now, maxBodyBytes: 1 << 20 });
+    const eventId = `log-${randomUUID()}`;
+    const plaintext = JSON.stringify({
+      EventType: 'bpms_task_change',
+      eventId,
+      remark: '机密备注 secret-remark',
+    });
+    const response = await ingest(request(plaintext));
+    expect(response.statusCode).to.equal(200);
+    const info = logger.records.find((record) => record.message === 'event accepted');
+    expect(info?.attributes).to.deep.equal({
+      eventType: 'bpms_task_change',
+      eventId,
+      ownerKey: 'dingdevcorp',
+      outcome: 'stored',
+    });
+    const text = logger.text('info');
+    for (const secret of [
+      DEV_DINGTALK_ENV.DINGTALK_TOKEN,
+      DEV_DINGTALK_ENV.DINGTALK_AES_KEY,
+      'secret-remark',
+      '机密',
+    ]) {
+      expect(text).not.to.contain(secret);
+    }
+    // The payload is only ever logged at debug level.
+    expect(logger.text('debug')).to.contain('secret-remark');
+  });
+
+  it('GIVEN the same event twice THEN the second is logged as a duplicate and still answered success', async () => {
+    const logger = new RecordingLogger();
+    const ingest = createIngest({ crypto: devCrypto, store, logger, now: Date.now, maxBodyBytes: 1 << 20 });
+    const plaintext = JSON.stringify({ EventType: 'user_add_org', eventId: `dup-${randomUUID()}` });
+    expect((await ingest(request(plaintext))).statusCode).to.equal(200);
+    expect((await ingest(request(plaintext))).statusCode).to.equal(200);
+    expect(
+      logger.records.filter((r) => r.message === 'event accepted').map((r) => r.attributes.outcome),
+    ).to.deep.equal(['stored', 'duplicate']);
+  });
+
+  it('GIVEN a configured body limit THEN a body one byte over it gets 413 before any crypto', async () => {
+    const logger = new RecordingLogger();
+    const ingest = createIngest({ crypto: devCrypto, store, logger, now: Date.now, maxBodyBytes: 100 });
+    const response = await ingest({ method: 'POST', query: {}, body: 'x'.repeat(101) });
+    expect(response.statusCode).to.equal(413);
+    expect(JSON.parse(response.body)).to.deep.equal({ error: 'body exceeds 100 bytes' });
+    expect((await ingest({ method: 'POST', query: {}, body: 'x'.repeat(100) })).statusCode).to.equal(400);
+  });
+
+  it('GIVEN the store is unreachable THEN 503 without success, and the error log names no secret', async () => {
+    const deadPort = await freePort();
+    const deadStore = new DynamoDbEventStore(
+      createDynamoDbDocumentClient({ endpoint: `http://127.0.0.1:${deadPort}` }),
+      'dingtalk-callback-events-local',
+    );
+    const logger = new RecordingLogger();
+    const ingest = createIngest({
+      crypto: devCrypto,
+      store: deadStore,
+      logger,
+      now: Date.now,
+      maxBodyBytes: 1 << 20,
+    });
+    const plaintext = JSON.stringify({
+      EventType: 'bpms_task_change',
+      eventId: `outage-${randomUUID()}`,
+      remark: '保密',
+    });
+    const response = await ingest(request(plaintext));
+    expect(response.statusCode).to.equal(503);
+    expect(response.body).not.to.contain('encrypt');
+    expect(
+      logger.records.some((r) => r.level === 'error' && r.attributes.outcome === 'store_failed'),
+    ).to.equal(true);
+    expect(logger.text('info')).not.to.contain('保密');
+  });
+
+  it('GIVEN the table does not exist THEN 503 (our fault, DingTalk retries), not 4xx', async () => {
+    const stack = await sharedLocalStack();
+    const missing = new DynamoDbEventStore(
+      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
+      'no-such-table',
+    );
+    const ingest = createIngest({
+      crypto: devCrypto,
+      store: missing,
+      logger: new RecordingLogger(),
+      now: Date.now,
+      maxBodyBytes: 1 << 20,
+    });
+    const response = await ingest(
+      request(JSON.stringify({ EventType: 'x', eventId: `missing-${randomUUID()}` })),
+    );
+    expect(response.statusCode).to.equal(503);
+  });
+});
