@@ -3,7 +3,9 @@ import { loadDingTalkSettings } from '../lib/config';
 import { DynamoDbEventStore } from '../lib/dynamodb-event-store';
 import { createDynamoDbDocumentClient } from '../lib/dynamodb-client';
 import type { EventStore } from '../lib/event-store';
-import { LOCAL_EVENTS_TABLE, withDevCredentials } from '../local-dev/dev-credentials';
+import { LOCAL_APPROVALS_TABLE, LOCAL_EVENTS_TABLE, withDevCredentials } from '../local-dev/dev-credentials';
+import type { ApprovalStore } from '../lib/approval-store';
+import { DynamoDbApprovalStore } from '../lib/dynamodb-approval-store';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -21,16 +23,31 @@ export function defaultCallbackUrl(env: Env): string {
 }
 
 export function cliEventStore(env: Env): { store: EventStore; close: () => void } {
-  const table = env.EVENTS_TABLE || LOCAL_EVENTS_TABLE;
-  const endpoint = env.DYNAMODB_ENDPOINT || (env.EVENTS_TABLE ? undefined : localDynamoDbEndpoint(env));
-  const client = createDynamoDbDocumentClient({
+  const client = cliDynamoDbClient(env, env.EVENTS_TABLE);
+  return {
+    store: new DynamoDbEventStore(client, env.EVENTS_TABLE || LOCAL_EVENTS_TABLE),
+    close: () => client.destroy(),
+  };
+}
+
+export function cliApprovalStore(env: Env): { store: ApprovalStore; close: () => void } {
+  const client = cliDynamoDbClient(env, env.APPROVALS_TABLE);
+  return {
+    store: new DynamoDbApprovalStore(client, env.APPROVALS_TABLE || LOCAL_APPROVALS_TABLE),
+    close: () => client.destroy(),
+  };
+}
+
+/** A configured table means a real deployment unless DYNAMODB_ENDPOINT says otherwise. */
+function cliDynamoDbClient(env: Env, configuredTable: string | undefined) {
+  const endpoint = env.DYNAMODB_ENDPOINT || (configuredTable ? undefined : localDynamoDbEndpoint(env));
+  return createDynamoDbDocumentClient({
     ...(endpoint ? { endpoint } : {}),
     // An operator's query is not on DingTalk's clock: allow the SDK its usual patience.
     maxAttempts: 3,
     connectionTimeoutMs: 2_000,
     requestTimeoutMs: 10_000,
   });
-  return { store: new DynamoDbEventStore(client, table), close: () => client.destroy() };
 }
 
 export function localDynamoDbEndpoint(env: Env): string {

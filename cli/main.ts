@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { InstanceStatus } from '../lib/approval-projection';
+import { approvals } from './approvals';
 import { events } from './events';
 import { send } from './send';
 
@@ -13,9 +15,14 @@ Commands:
       --since ISO          only events received at or after this instant
       --limit N            at most N events (default 20)
       --json               one JSON object per line
+  approvals              The approval projection, newest first
+      --id ID              one process instance
+      --status S           RUNNING, COMPLETED or TERMINATED
+      --limit N            at most N instances (default 20)
+      --json               JSON (one object per line; exactly one with --id)
 
 Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
-EVENTS_TABLE, DYNAMODB_ENDPOINT); with none set, the CLI talks to what \`npm start\` runs.`;
+EVENTS_TABLE, APPROVALS_TABLE, DYNAMODB_ENDPOINT); with none set, the CLI talks to what \`npm start\` runs.`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
@@ -60,6 +67,32 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
           json: values.json,
           ...(values.type ? { type: values.type } : {}),
           ...(since ? { since } : {}),
+        },
+        env,
+      );
+    }
+    case 'approvals': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          id: { type: 'string' },
+          status: { type: 'string' },
+          limit: { type: 'string', default: '20' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const limit = Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) return usage('--limit must be a positive integer');
+      const status = values.status?.toUpperCase();
+      if (status !== undefined && !['RUNNING', 'COMPLETED', 'TERMINATED'].includes(status)) {
+        return usage('--status must be RUNNING, COMPLETED or TERMINATED');
+      }
+      return approvals(
+        {
+          limit,
+          json: values.json,
+          ...(values.id ? { id: values.id } : {}),
+          ...(status ? { status: status as InstanceStatus } : {}),
         },
         env,
       );

@@ -17,7 +17,15 @@ export interface CallbackConfig {
   maxBodyBytes: number;
 }
 
+export interface StreamConfig {
+  approvalsTable: string;
+  dynamoDbEndpoint?: string;
+  /** Present when FORWARD_URL is set. */
+  forward?: { url: string; secret: string; timeoutMs: number };
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,10 +46,7 @@ export function loadDingTalkSettings(env: Env): DingTalkSettings {
 export function loadCallbackConfig(env: Env): CallbackConfig {
   const problems: string[] = [];
   const dingtalk = readDingTalkSettings(env, problems);
-  const eventsTable = required(env, 'EVENTS_TABLE', problems);
-  if (eventsTable && !/^[A-Za-z0-9_.-]{3,255}$/.test(eventsTable)) {
-    problems.push('EVENTS_TABLE must be a DynamoDB table name (3-255 of [A-Za-z0-9_.-])');
-  }
+  const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
   const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
   const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -51,6 +56,36 @@ export function loadCallbackConfig(env: Env): CallbackConfig {
     maxBodyBytes,
     ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
   };
+}
+
+export function loadStreamConfig(env: Env): StreamConfig {
+  const problems: string[] = [];
+  const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  const forwardUrl = optionalUrl(env, 'FORWARD_URL', problems);
+  let forward: StreamConfig['forward'];
+  if (forwardUrl !== undefined) {
+    const secret = required(env, 'FORWARD_SECRET', problems);
+    if (secret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+      problems.push('FORWARD_SECRET must be whsec_ followed by base64 of at least 24 bytes');
+    }
+    const timeoutMs = positiveInteger(env, 'FORWARD_TIMEOUT_MS', DEFAULT_FORWARD_TIMEOUT_MS, problems);
+    forward = { url: forwardUrl, secret, timeoutMs };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    approvalsTable,
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+    ...(forward === undefined ? {} : { forward }),
+  };
+}
+
+function tableName(env: Env, name: string, problems: string[]): string {
+  const value = required(env, name, problems);
+  if (value && !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) {
+    problems.push(`${name} must be a DynamoDB table name (3-255 of [A-Za-z0-9_.-])`);
+  }
+  return value;
 }
 
 function readDingTalkSettings(env: Env, problems: string[]): DingTalkSettings {

@@ -113,7 +113,8 @@ export class DynamoDbEventStore implements EventStore {
   }
 }
 
-function toStoredEvent(item: Record<string, unknown>): StoredEvent {
+/** An events-table item (from a read or a stream image) as the StoredEvent it holds. */
+export function toStoredEvent(item: Record<string, unknown>): StoredEvent {
   const event: StoredEvent = {
     eventId: String(item.eventId),
     eventType: String(item.eventType),

@@ -1,0 +1,49 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { loadStreamConfig } from '../../lib/config';
+import { DynamoDbApprovalStore } from '../../lib/dynamodb-approval-store';
+import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import { toStoredEvent } from '../../lib/dynamodb-event-store';
+import { createStoredEventProcessor } from '../../lib/stored-event-processor';
+import { StandardWebhookForwarder } from '../../lib/webhook-forwarder';
+
+const config = loadStreamConfig(process.env);
+const logger = new Logger({ serviceName: 'dingtalk-callback' });
+const client = createDynamoDbDocumentClient({
+  ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+  // Off DingTalk's clock: give the store the SDK's usual patience.
+  maxAttempts: 3,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 3_000,
+});
+const processStoredEvent = createStoredEventProcessor({
+  approvals: new DynamoDbApprovalStore(client, config.approvalsTable),
+  ...(config.forward ? { forwarder: new StandardWebhookForwarder(config.forward) } : {}),
+  logger,
+});
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+async function recordHandler(record: DynamoDBRecord): Promise<void> {
+  // Only new events matter; the event table is append-only.
+  if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return;
+  const event = toStoredEvent(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>));
+  try {
+    await processStoredEvent(event);
+  } catch (error) {
+    logger.error('event processing failed, will retry', {
+      eventType: event.eventType,
+      eventId: event.eventId,
+      outcome: 'failed',
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
+    throw error;
+  }
+}
+
+/** DynamoDB Streams → per-record processing, failures reported as partial batch failures. */
+export function handler(event: DynamoDBStreamEvent, context: Context) {
+  return processPartialResponse(event, recordHandler, processor, { context });
+}
