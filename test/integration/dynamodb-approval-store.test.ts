@@ -1,0 +1,17 @@
+import { DynamoDbApprovalStore } from '../../lib/dynamodb-approval-store';
+import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import { LOCAL_APPROVALS_TABLE } from '../../local-dev/dev-credentials';
+import { approvalStoreContract } from '../contract/approval-store.contract';
+import { sharedLocalStack } from '../support/local-stack';
+
+describe('DynamoDbApprovalStore against DynamoDB Local', function () {
+  this.timeout(120_000);
+
+  approvalStoreContract('DynamoDB (DynamoDB Local)', async () => {
+    const stack = await sharedLocalStack();
+    return new DynamoDbApprovalStore(
+      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
+      LOCAL_APPROVALS_TABLE,
+    );
+  });
+});
