@@ -32,6 +32,7 @@ describe('npm start lifecycle (real processes)', function () {
     const stack = await startLocalStack({
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${deadPort}`,
       SKIP_TABLE_CREATION: '1',
+      LOCAL_STREAMS: 'off',
     });
     try {
       const result = await push(

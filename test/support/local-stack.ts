@@ -36,7 +36,7 @@ export async function freePort(): Promise<number> {
 
 export async function startLocalStack(
   extraEnv: NodeJS.ProcessEnv = {},
-  timeoutMs = 90_000,
+  timeoutMs = 60_000,
 ): Promise<LocalStack> {
   const [httpPort, lambdaPort, dynamoDbPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -52,7 +52,16 @@ export async function startLocalStack(
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a stack that hangs can be killed whole, children included.
+    detached: true,
   });
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString('utf8');
@@ -67,7 +76,7 @@ export async function startLocalStack(
   while (!/Server ready/.test(output)) {
     if (exitCode !== undefined) throw new Error(`local stack exited with ${exitCode}:\n${output}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killGroup();
       throw new Error(`local stack not ready in ${timeoutMs} ms:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -85,7 +94,7 @@ export async function startLocalStack(
     async stop() {
       if (exitCode !== undefined) return exitCode;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const timer = setTimeout(killGroup, 20_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
