@@ -50,10 +50,16 @@ async function eventually<T>(
   return value;
 }
 
+/**
+ * The shared stack's stream carries every event earlier test files stored (hundreds), and the local
+ * consumer takes one record per poll (batch size 1, see serverless.aws.yml): allow it to catch up.
+ */
+const STREAM_BACKLOG_MS = 120_000;
+
 const plaintext = (event: ApprovalEvent) => JSON.stringify(event.payload);
 
 describe('stream processing end to end (callback → DynamoDB Local stream → projection / webhook)', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
 
   describe('approval projection under npm start', () => {
     let stack: LocalStack;
@@ -73,6 +79,7 @@ describe('stream processing end to end (callback → DynamoDB Local stream → p
           a !== undefined &&
           (a.tasks as Record<string, unknown>)['101'] !== undefined &&
           a.originator !== undefined,
+        STREAM_BACKLOG_MS,
       );
       expect(approval).to.include({
         processInstanceId: id,
@@ -92,6 +99,7 @@ describe('stream processing end to end (callback → DynamoDB Local stream → p
       const approval = await eventually(
         () => approvalsCli(stack, id),
         (a) => a?.status === 'TERMINATED',
+        STREAM_BACKLOG_MS,
       );
       expect(approval).to.include({ status: 'TERMINATED', originator: 'lisi' });
     });
