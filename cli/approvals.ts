@@ -1,5 +1,6 @@
 import type { Approval, InstanceStatus } from '../lib/approval-projection';
 import { cliApprovalStore } from './cli-config';
+import { printTable } from './text-table';
 
 export interface ApprovalsOptions {
   id?: string;
@@ -19,7 +20,7 @@ export async function approvals(options: ApprovalsOptions, env: NodeJS.ProcessEn
         return 1;
       }
       if (options.json) console.log(JSON.stringify(approval));
-      else printTable([approval]);
+      else printApprovals([approval]);
       return 0;
     }
     const found = await store.list({
@@ -27,37 +28,28 @@ export async function approvals(options: ApprovalsOptions, env: NodeJS.ProcessEn
       ...(options.status ? { status: options.status } : {}),
     });
     if (options.json) for (const approval of found) console.log(JSON.stringify(approval));
-    else printTable(found);
+    else printApprovals(found);
     return 0;
   } finally {
     close();
   }
 }
 
-function printTable(found: Approval[]): void {
-  if (found.length === 0) {
-    console.log('no approvals');
-    return;
-  }
+function printApprovals(found: Approval[]): void {
   const time = (ms: number | undefined) =>
     ms === undefined ? '' : new Date(ms).toISOString().slice(0, 19) + 'Z';
-  const rows = [
-    ['CREATED', 'STATUS', 'RESULT', 'TASKS', 'PROCESS INSTANCE', 'TITLE'],
-    ...found.map((a) => [
-      time(a.createTime),
-      a.status,
-      a.result ?? '',
-      String(Object.keys(a.tasks).length),
-      a.processInstanceId,
-      a.title ?? '',
-    ]),
-  ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows)
-    console.log(
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printTable(
+    [
+      ['CREATED', 'STATUS', 'RESULT', 'TASKS', 'PROCESS INSTANCE', 'TITLE'],
+      ...found.map((a) => [
+        time(a.createTime),
+        a.status,
+        a.result ?? '',
+        String(Object.keys(a.tasks).length),
+        a.processInstanceId,
+        a.title ?? '',
+      ]),
+    ],
+    'no approvals',
+  );
 }

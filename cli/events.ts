@@ -1,6 +1,7 @@
 import { storedEventToJson } from '../lib/event-json';
 import type { StoredEvent } from '../lib/event-store';
 import { cliEventStore } from './cli-config';
+import { printTable } from './text-table';
 
 export interface EventsOptions {
   type?: string;
@@ -21,7 +22,7 @@ export async function events(options: EventsOptions, env: NodeJS.ProcessEnv): Pr
     if (options.json) {
       for (const event of found) console.log(storedEventToJson(event));
     } else {
-      printTable(found);
+      printEvents(found);
     }
     return 0;
   } finally {
@@ -29,21 +30,12 @@ export async function events(options: EventsOptions, env: NodeJS.ProcessEnv): Pr
   }
 }
 
-function printTable(found: StoredEvent[]): void {
-  if (found.length === 0) {
-    console.log('no events');
-    return;
-  }
-  const rows = [
-    ['RECEIVED AT', 'EVENT TYPE', 'EVENT ID', 'OWNER KEY'],
-    ...found.map((event) => [event.receivedAt, event.eventType, event.eventId, event.ownerKey]),
-  ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows)
-    console.log(
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    );
+function printEvents(found: StoredEvent[]): void {
+  printTable(
+    [
+      ['RECEIVED AT', 'EVENT TYPE', 'EVENT ID', 'OWNER KEY'],
+      ...found.map((event) => [event.receivedAt, event.eventType, event.eventId, event.ownerKey]),
+    ],
+    'no events',
+  );
 }

@@ -53,8 +53,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
           json: { type: 'boolean', default: false },
         },
       });
-      const limit = Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) return usage('--limit must be a positive integer');
+      const limit = parseLimit(values.limit);
+      if (limit === undefined) return usage('--limit must be a positive integer');
       let since: string | undefined;
       if (values.since !== undefined) {
         const parsed = new Date(values.since);
@@ -81,8 +81,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
           json: { type: 'boolean', default: false },
         },
       });
-      const limit = Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) return usage('--limit must be a positive integer');
+      const limit = parseLimit(values.limit);
+      if (limit === undefined) return usage('--limit must be a positive integer');
       const status = values.status?.toUpperCase();
       if (status !== undefined && !['RUNNING', 'COMPLETED', 'TERMINATED'].includes(status)) {
         return usage('--status must be RUNNING, COMPLETED or TERMINATED');
@@ -106,6 +106,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     default:
       return usage(`unknown command "${command}"`);
   }
+}
+
+function parseLimit(value: string): number | undefined {
+  const limit = Number(value);
+  return Number.isInteger(limit) && limit >= 1 ? limit : undefined;
 }
 
 function usage(problem: string): number {
