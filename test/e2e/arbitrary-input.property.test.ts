@@ -1,7 +1,6 @@
+import type { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import { createIngest } from '../../lib/ingest';
 import { devCrypto, post, signedPush } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
@@ -64,10 +63,7 @@ describe('arbitrary query/body input (fast-check) never yields a 5xx or a stored
 
   before(async () => {
     stack = await sharedLocalStack();
-    store = new DynamoDbEventStore(
-      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
-      stack.eventsTable,
-    );
+    store = stack.eventStore();
   });
 
   it('GIVEN 2000 hostile requests WHEN handled by the ingest use case THEN each is a 4xx and the store is untouched', async () => {

@@ -5,8 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import type { EventStore } from '../../lib/event-store';
 import { plaintextIdentity } from '../../lib/events';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
@@ -36,10 +34,7 @@ describe('HTTP callback end to end (npm start: sls offline + DynamoDB Local; Din
 
   before(async () => {
     stack = await sharedLocalStack();
-    store = new DynamoDbEventStore(
-      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
-      stack.eventsTable,
-    );
+    store = stack.eventStore();
   });
 
   it('GIVEN a shipped example WHEN sent with the CLI THEN 200 success, and `events --json` shows the exact payload', async () => {

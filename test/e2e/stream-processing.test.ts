@@ -6,8 +6,6 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, terminatedLifecycle } from '../support/approval-events';
 import { push } from '../support/dingtalk-client';
@@ -177,10 +175,7 @@ describe('stream processing end to end (callback → DynamoDB Local stream → p
 
     it('GIVEN a poison record in the event table THEN it is retried, given up, and later events still flow', async () => {
       failFirst = false;
-      const store = new DynamoDbEventStore(
-        createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
-        stack.eventsTable,
-      );
+      const store = stack.eventStore();
       const poisonId = `poison-${randomUUID()}`;
       // Written around the callback (which would refuse it): a payload that is not JSON fails every attempt.
       await store.put({

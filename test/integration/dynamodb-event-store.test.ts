@@ -1,5 +1,3 @@
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { sharedLocalStack } from '../support/local-stack';
 
@@ -8,9 +6,6 @@ describe('DynamoDbEventStore against DynamoDB Local', function () {
 
   eventStoreContract('DynamoDB (DynamoDB Local)', async () => {
     const stack = await sharedLocalStack();
-    return new DynamoDbEventStore(
-      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
-      stack.eventsTable,
-    );
+    return stack.eventStore();
   });
 });

@@ -20,10 +20,7 @@ describe('ingest use case in process, against DynamoDB Local', function () {
 
   before(async () => {
     const stack = await sharedLocalStack();
-    store = new DynamoDbEventStore(
-      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
-      stack.eventsTable,
-    );
+    store = stack.eventStore();
   });
 
   it('GIVEN an accepted event THEN info logs name type, id, owner key and outcome, and hold no secret or payload', async () => {

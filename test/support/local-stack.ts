@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
+import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import { DEV_DINGTALK_ENV, LOCAL_EVENTS_TABLE } from '../../local-dev/dev-credentials';
 import { isListening } from '../../local-dev/dynamodb-local';
 
@@ -20,6 +22,8 @@ export interface LocalStack {
   env: NodeJS.ProcessEnv;
   process: ChildProcess;
   output: () => string;
+  /** The stack's events table, read and written directly (around the callback). */
+  eventStore(): DynamoDbEventStore;
   stop(): Promise<number | null>;
 }
 
@@ -91,6 +95,11 @@ export async function startLocalStack(
     env: { ...env, DYNAMODB_ENDPOINT: dynamoDbEndpoint, EVENTS_TABLE: LOCAL_EVENTS_TABLE },
     process: child,
     output: () => output,
+    eventStore: () =>
+      new DynamoDbEventStore(
+        createDynamoDbDocumentClient({ endpoint: dynamoDbEndpoint }),
+        LOCAL_EVENTS_TABLE,
+      ),
     async stop() {
       if (exitCode !== undefined) return exitCode;
       child.kill('SIGTERM');
