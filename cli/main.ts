@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import type { InstanceStatus } from '../lib/approval-projection';
 import { approvals } from './approvals';
 import { events } from './events';
+import { recover } from './recover';
+import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
 
 const USAGE = `Usage: dingtalk-callback <command> [options]
@@ -20,9 +22,20 @@ Commands:
       --status S           RUNNING, COMPLETED or TERMINATED
       --limit N            at most N instances (default 20)
       --json               JSON (one object per line; exactly one with --id)
+  register --url URL     Register the callback URL with DingTalk (legacy API; it checks the URL first)
+      --tags a,b,...       event types (default: approval and address-book events)
+  update --url URL       Change the registered URL, tags, token or AES key (checked like register)
+  show                   The current registration (token and AES key compared, not printed)
+      --json               one JSON object
+  delete                 Remove the registration
+  recover                Store every push DingTalk gave up on (its failed list), page by page
+      --journal DIR        where each page is kept until stored (default .dingtalk-recovery)
+      --json               the report as one JSON object
 
 Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
-EVENTS_TABLE, APPROVALS_TABLE, DYNAMODB_ENDPOINT); with none set, the CLI talks to what \`npm start\` runs.`;
+EVENTS_TABLE, APPROVALS_TABLE, DYNAMODB_ENDPOINT; register/update/show/delete/recover also
+DINGTALK_APP_KEY, DINGTALK_APP_SECRET and optionally DINGTALK_API_BASE); with none set, the CLI
+talks to what \`npm start\` runs.`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
@@ -96,6 +109,38 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         },
         env,
       );
+    }
+    case 'register':
+    case 'update': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { url: { type: 'string' }, tags: { type: 'string' } },
+      });
+      if (!values.url) return usage(`${command} needs --url`);
+      if (!/^https?:\/\//.test(values.url)) return usage('--url must be an http(s) URL');
+      const tags = values.tags
+        ?.split(',')
+        .map((tag) => tag.trim())
+        .filter(Boolean);
+      if (tags !== undefined && tags.length === 0) return usage('--tags must name at least one event type');
+      return registerCallback(command, { url: values.url, ...(tags ? { tags } : {}) }, env);
+    }
+    case 'show': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+      return showCallback({ json: values.json }, env);
+    }
+    case 'delete':
+      parseArgs({ args: rest, options: {} });
+      return deleteCallback(env);
+    case 'recover': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          journal: { type: 'string', default: '.dingtalk-recovery' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      return recover({ journal: values.journal, json: values.json }, env);
     }
     case undefined:
     case 'help':

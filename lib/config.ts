@@ -24,6 +24,20 @@ export interface StreamConfig {
   forward?: { url: string; secret: string; timeoutMs: number };
 }
 
+/** Access to DingTalk's open API (registration, failed-push recovery). */
+export interface DingTalkApiSettings {
+  appKey: string;
+  appSecret: string;
+  /** Default https://oapi.dingtalk.com; a stand-in on loopback in tests. */
+  baseUrl?: string;
+}
+
+export interface RecoveryConfig {
+  api: DingTalkApiSettings;
+  eventsTable: string;
+  dynamoDbEndpoint?: string;
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
 
@@ -78,6 +92,29 @@ export function loadStreamConfig(env: Env): StreamConfig {
     ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
     ...(forward === undefined ? {} : { forward }),
   };
+}
+
+export function loadDingTalkApiSettings(env: Env): DingTalkApiSettings {
+  const problems: string[] = [];
+  const settings = readDingTalkApiSettings(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+export function loadRecoveryConfig(env: Env): RecoveryConfig {
+  const problems: string[] = [];
+  const api = readDingTalkApiSettings(env, problems);
+  const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { api, eventsTable, ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }) };
+}
+
+function readDingTalkApiSettings(env: Env, problems: string[]): DingTalkApiSettings {
+  const appKey = required(env, 'DINGTALK_APP_KEY', problems);
+  const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
+  const baseUrl = optionalUrl(env, 'DINGTALK_API_BASE', problems);
+  return { appKey, appSecret, ...(baseUrl === undefined ? {} : { baseUrl }) };
 }
 
 function tableName(env: Env, name: string, problems: string[]): string {

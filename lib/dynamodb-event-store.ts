@@ -125,5 +125,6 @@ export function toStoredEvent(item: Record<string, unknown>): StoredEvent {
   if (typeof item.corpId === 'string') event.corpId = item.corpId;
   if (typeof item.eventTime === 'number') event.eventTime = item.eventTime;
   if (typeof item.processInstanceId === 'string') event.processInstanceId = item.processInstanceId;
+  if (item.source === 'recovery') event.source = 'recovery';
   return event;
 }

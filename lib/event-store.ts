@@ -15,6 +15,8 @@ export interface StoredEvent {
   corpId?: string;
   eventTime?: number;
   processInstanceId?: string;
+  /** How it arrived: pushed by DingTalk (absent) or read back from its failed-push list. */
+  source?: 'recovery';
 }
 
 export type PutOutcome = 'stored' | 'duplicate';

@@ -18,7 +18,7 @@ export const UNKNOWN_EVENT_TYPE = 'unknown';
 
 export interface DingTalkEvent {
   eventType: string;
-  /** The payload's `eventId`, or `sha256:<hex of the UTF-8 plaintext>` when it carries none. */
+  /** See {@link eventIdentity}. */
   eventId: string;
   isControl: boolean;
   corpId?: string;
@@ -44,7 +44,7 @@ export function parseEvent(plaintext: string): DingTalkEvent {
   const payload = parsed as Record<string, unknown>;
   // An authenticated event without a type is still DingTalk's data: store it rather than lose it.
   const eventType = nonEmptyString(payload.EventType ?? payload.eventType) ?? UNKNOWN_EVENT_TYPE;
-  const eventId = nonEmptyString(payload.eventId ?? payload.EventId) ?? plaintextIdentity(plaintext);
+  const eventId = eventIdentity(eventType, payload, plaintext);
   const event: DingTalkEvent = {
     eventType,
     eventId,
@@ -63,9 +63,40 @@ export function parseEvent(plaintext: string): DingTalkEvent {
   return event;
 }
 
+/**
+ * The identity events are deduplicated on, the same whether an event arrives by push or by recovery
+ * from DingTalk's failed-push list:
+ * 1. approval events: what the event is about — `bpms_instance_change:<processInstanceId>:<type>` and
+ *    `bpms_task_change:<processInstanceId>:<taskId>:<type>`. An instance starts and ends once, a task
+ *    starts and ends once, so this names one event whether or not (and however) DingTalk labelled it;
+ * 2. otherwise the payload's `eventId` (console pushes carry one);
+ * 3. otherwise `sha256:<hex>` of the plaintext: retries resend the same plaintext.
+ */
+export function eventIdentity(
+  eventType: string,
+  payload: Readonly<Record<string, unknown>>,
+  plaintext: string,
+): string {
+  const instance = nonEmptyString(payload.processInstanceId);
+  const type = nonEmptyString(payload.type);
+  if (instance !== undefined && type !== undefined) {
+    if (eventType === 'bpms_instance_change') return `${eventType}:${instance}:${type}`;
+    // Task ids are JSON numbers that can exceed 2^53: take their digits from the text itself.
+    const taskId = rawNumber(plaintext, 'taskId') ?? nonEmptyString(payload.taskId);
+    if (eventType === 'bpms_task_change' && taskId !== undefined) {
+      return `${eventType}:${instance}:${taskId}:${type}`;
+    }
+  }
+  return nonEmptyString(payload.eventId ?? payload.EventId) ?? plaintextIdentity(plaintext);
+}
+
 /** Identity of an event that carries no `eventId`: DingTalk retries resend the same plaintext. */
 export function plaintextIdentity(plaintext: string): string {
   return 'sha256:' + createHash('sha256').update(plaintext, 'utf8').digest('hex');
+}
+
+function rawNumber(json: string, field: string): string | undefined {
+  return new RegExp(`"${field}"\\s*:\\s*(-?\\d+)\\s*[,}]`).exec(json)?.[1];
 }
 
 function nonEmptyString(value: unknown): string | undefined {

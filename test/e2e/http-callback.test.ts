@@ -58,7 +58,9 @@ describe('HTTP callback end to end (npm start: sls offline + DynamoDB Local; Din
     );
     const lines = listed.stdout.trim().split('\n');
     const rows = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const row = rows.find((candidate) => candidate.eventId === 'd8a1f3b2c07419aaebdba0318c9');
+    const row = rows.find(
+      (candidate) => candidate.eventId === 'bpms_instance_change:9Qgx5QqjR7axMwxxxx:finish',
+    );
     expect(row, listed.stdout).to.not.equal(undefined);
     expect(row).to.include({ eventType: 'bpms_instance_change', ownerKey: 'dingdevcorp' });
     expect(new Date(String(row!.receivedAt)).toISOString()).to.equal(row!.receivedAt);

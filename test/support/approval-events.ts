@@ -1,6 +1,9 @@
+import { eventIdentity } from '../../lib/events';
+
 /**
  * Approval event sequences as DingTalk sends them (fields as in examples/events), for one instance.
- * Each has its own eventId, as console pushes (shape B) do.
+ * Each payload has its own eventId, as console pushes (shape B) do; `eventId` is the identity the
+ * callback stores it under (lib/events.ts `eventIdentity`).
  */
 export interface ApprovalEvent {
   eventType: 'bpms_instance_change' | 'bpms_task_change';
@@ -8,7 +11,7 @@ export interface ApprovalEvent {
   payload: Record<string, unknown>;
 }
 
-export function approvalLifecycle(processInstanceId: string, prefix = processInstanceId): ApprovalEvent[] {
+export function approvalLifecycle(processInstanceId: string): ApprovalEvent[] {
   const base = {
     processInstanceId,
     corpId: 'dingdevcorp',
@@ -16,16 +19,10 @@ export function approvalLifecycle(processInstanceId: string, prefix = processIns
     title: '张三的请假申请',
     bizCategoryId: '',
   };
-  const instance = (id: string, fields: Record<string, unknown>): ApprovalEvent => ({
-    eventType: 'bpms_instance_change',
-    eventId: `${prefix}-${id}`,
-    payload: { EventType: 'bpms_instance_change', eventId: `${prefix}-${id}`, ...base, ...fields },
-  });
-  const task = (id: string, fields: Record<string, unknown>): ApprovalEvent => ({
-    eventType: 'bpms_task_change',
-    eventId: `${prefix}-${id}`,
-    payload: { EventType: 'bpms_task_change', eventId: `${prefix}-${id}`, ...base, ...fields },
-  });
+  const instance = (id: string, fields: Record<string, unknown>): ApprovalEvent =>
+    identified('bpms_instance_change', { eventId: `${processInstanceId}-${id}`, ...base, ...fields });
+  const task = (id: string, fields: Record<string, unknown>): ApprovalEvent =>
+    identified('bpms_task_change', { eventId: `${processInstanceId}-${id}`, ...base, ...fields });
   return [
     instance('i-start', {
       type: 'start',
@@ -77,54 +74,34 @@ export function approvalLifecycle(processInstanceId: string, prefix = processIns
 export function terminatedLifecycle(processInstanceId: string): ApprovalEvent[] {
   const base = { processInstanceId, corpId: 'dingdevcorp', title: '撤销的申请', processCode: 'PROC-2' };
   return [
-    {
-      eventType: 'bpms_instance_change',
-      eventId: `${processInstanceId}-start`,
-      payload: {
-        EventType: 'bpms_instance_change',
-        ...base,
-        type: 'start',
-        staffId: 'lisi',
-        createTime: 1700000000000,
-      },
-    },
-    {
-      eventType: 'bpms_task_change',
-      eventId: `${processInstanceId}-t-start`,
-      payload: {
-        EventType: 'bpms_task_change',
-        ...base,
-        type: 'start',
-        taskId: 201,
-        staffId: 'boss',
-        createTime: 1700000001000,
-      },
-    },
-    {
-      eventType: 'bpms_instance_change',
-      eventId: `${processInstanceId}-terminate`,
-      payload: {
-        EventType: 'bpms_instance_change',
-        ...base,
-        type: 'terminate',
-        staffId: 'lisi',
-        createTime: 1700000000000,
-        finishTime: 1700000005000,
-      },
-    },
-    {
-      eventType: 'bpms_task_change',
-      eventId: `${processInstanceId}-t-cancel`,
-      payload: {
-        EventType: 'bpms_task_change',
-        ...base,
-        type: 'cancel',
-        taskId: 201,
-        staffId: 'boss',
-        createTime: 1700000001000,
-        finishTime: 1700000005000,
-      },
-    },
+    identified('bpms_instance_change', {
+      ...base,
+      type: 'start',
+      staffId: 'lisi',
+      createTime: 1700000000000,
+    }),
+    identified('bpms_task_change', {
+      ...base,
+      type: 'start',
+      taskId: 201,
+      staffId: 'boss',
+      createTime: 1700000001000,
+    }),
+    identified('bpms_instance_change', {
+      ...base,
+      type: 'terminate',
+      staffId: 'lisi',
+      createTime: 1700000000000,
+      finishTime: 1700000005000,
+    }),
+    identified('bpms_task_change', {
+      ...base,
+      type: 'cancel',
+      taskId: 201,
+      staffId: 'boss',
+      createTime: 1700000001000,
+      finishTime: 1700000005000,
+    }),
   ];
 }
 
@@ -137,4 +114,9 @@ export function* permutations<T>(items: readonly T[]): Generator<T[]> {
     const rest = [...items.slice(0, i), ...items.slice(i + 1)];
     for (const tail of permutations(rest)) yield [items[i]!, ...tail];
   }
+}
+
+function identified(eventType: ApprovalEvent['eventType'], fields: Record<string, unknown>): ApprovalEvent {
+  const payload = { EventType: eventType, ...fields };
+  return { eventType, eventId: eventIdentity(eventType, payload, JSON.stringify(payload)), payload };
 }

@@ -20,11 +20,11 @@ describe('parseEvent', () => {
     }
   });
 
-  it('GIVEN shape B WHEN parsed THEN eventId, corpId, eventTime and processInstanceId come from the envelope', () => {
+  it('GIVEN shape B WHEN parsed THEN corpId, eventTime and processInstanceId come from the envelope', () => {
     const event = parseEvent(example('bpms_instance_change.finish.shape-b.json'));
     expect(event).to.include({
       eventType: 'bpms_instance_change',
-      eventId: 'd8a1f3b2c07419aaebdba0318c9',
+      eventId: 'bpms_instance_change:9Qgx5QqjR7axMwxxxx:finish',
       corpId: 'ding9f50b15bxxxx16741',
       eventTime: 1663143335567,
       processInstanceId: '9Qgx5QqjR7axMwxxxx',
@@ -33,14 +33,37 @@ describe('parseEvent', () => {
   });
 
   it('GIVEN shape A without an eventId WHEN parsed THEN the identity is the SHA-256 of the UTF-8 plaintext', () => {
-    const plaintext = example('bpms_instance_change.finish.shape-a.json');
+    const plaintext = example('user_add_org.shape-a.json');
     const event = parseEvent(plaintext);
     const expected = createHash('sha256').update(Buffer.from(plaintext, 'utf8')).digest('hex');
     expect(event.eventId).to.equal(`sha256:${expected}`);
-    expect(event).to.include({
+  });
+
+  it('GIVEN approval events of either shape WHEN parsed THEN the identity names the instance/task transition', () => {
+    const shapeA = parseEvent(example('bpms_instance_change.finish.shape-a.json'));
+    expect(shapeA).to.include({
+      eventId: 'bpms_instance_change:ad253df6-e175caf-68085c60ba8a:finish',
       corpId: 'ding2c015874d8175651',
       processInstanceId: 'ad253df6-e175caf-68085c60ba8a',
     });
+    // Shape B carries an eventId, but the recovered copy of the same event does not: the transition wins.
+    expect(parseEvent(example('bpms_task_change.finish.shape-b.json')).eventId).to.equal(
+      'bpms_task_change:ce133dd0-5b22-9516-xxxxxxxxxxxx:811165:finish',
+    );
+    // Re-serialised (key order, spacing) it is still the same event.
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(shapeA.payload).reverse()), null, 1);
+    expect(parseEvent(reordered).eventId).to.equal(shapeA.eventId);
+  });
+
+  it('GIVEN a task id beyond 2^53 WHEN parsed THEN its identity keeps every digit', () => {
+    const text = (taskId: string) =>
+      `{"EventType":"bpms_task_change","processInstanceId":"p1","type":"start","taskId":${taskId}}`;
+    expect(parseEvent(text('90071992547409931')).eventId).to.equal(
+      'bpms_task_change:p1:90071992547409931:start',
+    );
+    expect(parseEvent(text('90071992547409931')).eventId).not.to.equal(
+      parseEvent(text('90071992547409932')).eventId,
+    );
   });
 
   it('GIVEN the same shape-A plaintext twice WHEN parsed THEN the identity is equal; one byte apart THEN not', () => {

@@ -1,0 +1,218 @@
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { quoteUnsafeIntegers } from '../../lib/event-json';
+import { storedEventFromFailedItem } from '../../lib/failed-push-recovery';
+import { runCli } from '../support/cli';
+import { post, signedPush } from '../support/dingtalk-client';
+import { DingTalkOpenApiStandIn } from '../support/dingtalk-open-api-standin';
+import type { LocalStack } from '../support/local-stack';
+import { freePort, sharedLocalStack } from '../support/local-stack';
+
+const APP = { appKey: 'dingstandinappkey', appSecret: 'stand-in-app-secret', corpId: 'dingdevcorp' };
+
+/** Failed-list items in the shapes of protocol notes §5, one family after another. */
+function failedItems(run: string, count: number): unknown[] {
+  const items: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const eventTime = 1_700_000_000_000 + i;
+    switch (i % 5) {
+      case 0:
+        items.push({
+          call_back_tag: 'bpms_instance_change',
+          event_time: eventTime,
+          bpms_instance_change: {
+            corpid: APP.corpId,
+            bpmsCallBackData: {
+              processInstanceId: `${run}-p${i}`,
+              processCode: 'PROC-LEAVE',
+              type: 'start',
+              title: '张三提交的请假',
+              createTime: eventTime,
+              staffId: 'manager4081',
+            },
+          },
+        });
+        break;
+      case 1:
+        items.push({
+          call_back_tag: 'bpms_task_change',
+          event_time: eventTime,
+          bpms_task_change: {
+            corpid: APP.corpId,
+            bpmsCallBackData: {
+              processInstanceId: `${run}-p${i}`,
+              taskId: `TASKID-${i}`,
+              type: 'finish',
+              result: 'agree',
+              remark: '同意',
+            },
+          },
+        });
+        break;
+      case 2:
+        // Some families hand the data over as a JSON string.
+        items.push({
+          call_back_tag: 'user_modify_org',
+          event_time: eventTime,
+          user_modify_org: {
+            corpid: APP.corpId,
+            callbackData: JSON.stringify({ UserId: [`${run}-u${i}`], TimeStamp: String(eventTime) }),
+          },
+        });
+        break;
+      case 3:
+        items.push({
+          call_back_tag: 'label_user_change',
+          event_time: eventTime,
+          label_user_change: {
+            corpid: APP.corpId,
+            roleLabelChange: { action: 'add', userIdList: [`${run}-u${i}`] },
+          },
+        });
+        break;
+      default:
+        // A shape nobody documented: kept whole, not dropped.
+        items.push({ call_back_tag: 'mystery_event', event_time: eventTime, mystery: { run, i } });
+    }
+  }
+  return items;
+}
+
+describe('CLI recover against a loopback stand-in for DingTalk’s failed-push list (real DynamoDB Local)', function () {
+  this.timeout(180_000);
+  let stack: LocalStack;
+  let dingtalk: DingTalkOpenApiStandIn;
+  let env: NodeJS.ProcessEnv;
+  let journal: string;
+
+  before(async () => {
+    stack = await sharedLocalStack();
+  });
+
+  beforeEach(async () => {
+    dingtalk = await new DingTalkOpenApiStandIn({ ...APP, pageSize: 200 }).start();
+    journal = mkdtempSync(join(tmpdir(), 'recovery-journal-'));
+    env = {
+      ...stack.env,
+      DINGTALK_APP_KEY: APP.appKey,
+      DINGTALK_APP_SECRET: APP.appSecret,
+      DINGTALK_API_BASE: dingtalk.baseUrl,
+    };
+  });
+
+  afterEach(() => dingtalk.stop());
+
+  async function expectStoredOnce(items: unknown[], served = (item: unknown) => item): Promise<void> {
+    const ids = items.map((item) => storedEventFromFailedItem(served(item), 0).eventId);
+    expect(new Set(ids).size, 'distinct identities').to.equal(items.length);
+    const store = stack.eventStore();
+    for (const id of ids) {
+      const row = await store.get(id);
+      expect(row, id).not.to.equal(undefined);
+    }
+  }
+
+  it('GIVEN 451 failed pushes over 3 pages WHEN recovered twice THEN each is stored once and the second run stores nothing', async () => {
+    const run = randomUUID();
+    const items = failedItems(run, 451);
+    dingtalk.addFailed(...items);
+    // The stand-in serves a JSON text; this item's task id is a 64-bit JSON number as DingTalk sends it.
+    dingtalk.rawJsonFor = (json) => json.replace(/"TASKID-(\d+)"/g, '9007199254740993$1');
+    const asServed = (item: unknown) =>
+      JSON.parse(quoteUnsafeIntegers(dingtalk.rawJsonFor(JSON.stringify(item))));
+
+    const first = await runCli(['recover', '--journal', journal, '--json'], env);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(JSON.parse(first.stdout)).to.deep.equal({
+      pages: 3,
+      items: 451,
+      stored: 451,
+      duplicates: 0,
+      replayedPages: 0,
+    });
+    await expectStoredOnce(items, asServed);
+
+    const store = stack.eventStore();
+    const instance = await store.get(`bpms_instance_change:${run}-p0:start`);
+    expect(instance).to.include({
+      eventType: 'bpms_instance_change',
+      source: 'recovery',
+      corpId: APP.corpId,
+    });
+    expect(JSON.parse(instance!.payload)).to.include({
+      EventType: 'bpms_instance_change',
+      title: '张三提交的请假',
+    });
+    // 64-bit task ids keep every digit in the identity.
+    expect(await store.get(`bpms_task_change:${run}-p1:90071992547409931:finish`)).to.include({
+      source: 'recovery',
+    });
+    const mystery = items[4] as { call_back_tag: string };
+    const kept = await store.get(storedEventFromFailedItem(mystery, 0).eventId);
+    expect(kept).to.include({ eventType: 'mystery_event' });
+    expect(JSON.parse(kept!.payload)).to.deep.equal(mystery);
+
+    const second = await runCli(['recover', '--journal', journal, '--json'], env);
+    expect(second.code, second.stderr).to.equal(0);
+    expect(JSON.parse(second.stdout)).to.include({ items: 0, stored: 0 });
+    expect(dingtalk.failedRemaining).to.equal(0);
+    expect(readdirSync(journal)).to.deep.equal([]);
+  });
+
+  it('GIVEN items reported again and an event that also arrived by push WHEN recovered THEN no second row', async () => {
+    const run = randomUUID();
+    const pushed = JSON.stringify({
+      EventType: 'bpms_instance_change',
+      processInstanceId: `${run}-pushed`,
+      corpId: APP.corpId,
+      type: 'start',
+      title: 'pushed first',
+    });
+    const push = signedPush(pushed);
+    expect((await post(stack.url, push.query, push.body)).reply?.message).to.equal('success');
+
+    const items = failedItems(run, 10);
+    const pushedAgain = {
+      call_back_tag: 'bpms_instance_change',
+      event_time: 1_700_000_000_000,
+      bpms_instance_change: {
+        corpid: APP.corpId,
+        bpmsCallBackData: { processInstanceId: `${run}-pushed`, type: 'start', title: 'pushed first' },
+      },
+    };
+    dingtalk.addFailed(...items, pushedAgain);
+    const first = await runCli(['recover', '--journal', journal, '--json'], env);
+    expect(JSON.parse(first.stdout)).to.include({ items: 11, stored: 10, duplicates: 1 });
+
+    // DingTalk lists the same failures again (reported for approvals): all duplicates.
+    dingtalk.addFailed(...items);
+    const again = await runCli(['recover', '--journal', journal, '--json'], env);
+    expect(JSON.parse(again.stdout)).to.include({ items: 10, stored: 0, duplicates: 10 });
+    const row = await stack.eventStore().get(`bpms_instance_change:${run}-pushed:start`);
+    expect(row, 'the pushed copy stays').not.to.have.property('source');
+  });
+
+  it('GIVEN a run that dies after DingTalk handed over a page WHEN run again THEN the journaled page is stored, not lost', async () => {
+    const run = randomUUID();
+    const items = failedItems(run, 300);
+    dingtalk.addFailed(...items);
+
+    // The store is down: the first page arrives, is journaled, and cannot be stored.
+    const down = await runCli(['recover', '--journal', journal], {
+      ...env,
+      DYNAMODB_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+    });
+    expect(down.code).to.equal(1);
+    expect(readdirSync(journal)).to.have.length(1);
+
+    // The next call deletes that page at DingTalk; only the journal still has it.
+    const recovered = await runCli(['recover', '--journal', journal, '--json'], env);
+    expect(recovered.code, recovered.stderr).to.equal(0);
+    expect(JSON.parse(recovered.stdout)).to.include({ replayedPages: 1, stored: 300, duplicates: 0 });
+    await expectStoredOnce(items);
+    expect(readdirSync(journal)).to.deep.equal([]);
+  });
+});
