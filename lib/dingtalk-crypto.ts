@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, OwnerKeyMismatchError, SignatureMismatchError } from './errors';
 
 /**
@@ -15,10 +16,7 @@ const LENGTH_BYTES = 4;
 const HEADER_BYTES = RANDOM_BYTES + LENGTH_BYTES;
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{40}$/;
 const AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
-// Standard base64 alphabet with correct '=' padding; DingTalk never sends URL-safe or wrapped base64.
-const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface DingTalkCryptoOptions {
   token: string;
@@ -60,30 +58,39 @@ export class DingTalkCrypto {
   }
 
   signature(timestamp: string, nonce: string, encrypt: string): string {
-    const parts = [this.#token, timestamp, nonce, encrypt].sort();
-    return createHash('sha1').update(parts.join(''), 'utf8').digest('hex');
+    return this.#digest(timestamp, nonce, encrypt).toString('hex');
   }
 
   /** Throws SignatureMismatchError unless `signature` is the 40-hex SHA-1 DingTalk would compute. */
   verifySignature(signature: string, timestamp: string, nonce: string, encrypt: string): void {
     if (!SIGNATURE_PATTERN.test(signature))
       throw new SignatureMismatchError('signature is not 40 hex digits');
-    const expected = Buffer.from(this.signature(timestamp, nonce, encrypt), 'hex');
+    const expected = this.#digest(timestamp, nonce, encrypt);
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw new SignatureMismatchError();
+  }
+
+  #digest(timestamp: string, nonce: string, encrypt: string): Buffer {
+    const parts = [this.#token, timestamp, nonce, encrypt].sort();
+    // One-shot hash: no Hash object per request (this is on every push's path).
+    return hash('sha1', parts.join(''), 'buffer');
   }
 
   /** Decrypts and strictly validates a ciphertext; the owner key must be one of the allowed ones. */
   decrypt(encrypt: string): DecryptedMessage {
-    if (encrypt.length === 0 || !BASE64_PATTERN.test(encrypt)) {
+    const ciphertext = Buffer.from(encrypt, 'base64');
+    // Buffer's decoder skips what is not base64; only canonical, standard, padded base64 encodes back
+    // to the same text (DingTalk never sends URL-safe, wrapped or unpadded base64).
+    if (encrypt.length === 0 || ciphertext.toString('base64') !== encrypt) {
       throw new BadRequestError('encrypt is not valid base64');
     }
-    const ciphertext = Buffer.from(encrypt, 'base64');
     if (ciphertext.length < PAD_BLOCK || ciphertext.length % PAD_BLOCK !== 0) {
       throw new BadRequestError('ciphertext length is not a positive multiple of 32 bytes');
     }
     const decipher = createDecipheriv('aes-256-cbc', this.#key, this.#iv);
     decipher.setAutoPadding(false);
-    const plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+    // With padding off and whole blocks in, update() returns everything and final() nothing.
+    const plain = decipher.update(ciphertext);
+    decipher.final();
 
     const pad = plain[plain.length - 1] ?? 0;
     if (pad < 1 || pad > PAD_BLOCK) throw new BadRequestError('invalid padding');
@@ -101,12 +108,8 @@ export class DingTalkCrypto {
     if (!this.#ownerKeys.some((allowed) => allowed.equals(ownerKeyBytes))) {
       throw new OwnerKeyMismatchError();
     }
-    let message: string;
-    try {
-      message = utf8.decode(messageBytes);
-    } catch (cause) {
-      throw new BadRequestError('message is not valid UTF-8', { cause });
-    }
+    if (!isUtf8(messageBytes)) throw new BadRequestError('message is not valid UTF-8');
+    const message = messageBytes.toString('utf8');
     // The owner key matched an allowed (valid UTF-8) key byte for byte, so this decode is exact.
     return { message, ownerKey: ownerKeyBytes.toString('utf8') };
   }
