@@ -28,9 +28,13 @@ export interface EventQuery {
   limit: number;
 }
 
-export interface EventStore {
+/** The write half: all the callback needs. */
+export interface EventWriter {
   /** Stores the event unless one with the same `eventId` exists; resolves only once durable. */
   put(event: StoredEvent): Promise<PutOutcome>;
+}
+
+export interface EventStore extends EventWriter {
   /** Newest first. */
   list(query: EventQuery): Promise<StoredEvent[]>;
   get(eventId: string): Promise<StoredEvent | undefined>;

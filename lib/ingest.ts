@@ -6,7 +6,7 @@ import {
   PayloadTooLargeError,
   StoreUnavailableError,
 } from './errors';
-import type { EventStore, PutOutcome } from './event-store';
+import type { EventWriter, PutOutcome } from './event-store';
 import { parseEvent } from './events';
 import type { Logger } from './logger';
 
@@ -26,7 +26,7 @@ export interface CallbackResponse {
 
 export interface IngestDependencies {
   crypto: DingTalkCrypto;
-  store: EventStore;
+  store: EventWriter;
   logger: Logger;
   /** Epoch milliseconds. */
   now: () => number;

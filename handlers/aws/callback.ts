@@ -2,8 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadCallbackConfig } from '../../lib/config';
 import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
 import { createIngest } from '../../lib/ingest';
 
 // Built once per container: configuration errors surface at cold start, naming the variable.
@@ -11,10 +10,12 @@ const config = loadCallbackConfig(process.env);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 const ingest = createIngest({
   crypto: new DingTalkCrypto(config.dingtalk),
-  store: new DynamoDbEventStore(
-    createDynamoDbDocumentClient(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-    config.eventsTable,
-  ),
+  // One signed PutItem instead of the SDK client: see lib/dynamodb-event-writer.ts for the numbers.
+  store: new DynamoDbEventWriter({
+    tableName: config.eventsTable,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+  }),
   logger,
   now: Date.now,
   maxBodyBytes: config.maxBodyBytes,

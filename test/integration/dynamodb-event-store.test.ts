@@ -1,3 +1,5 @@
+import type { EventStore } from '../../lib/event-store';
+import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { sharedLocalStack } from '../support/local-stack';
 
@@ -7,5 +9,23 @@ describe('DynamoDbEventStore against DynamoDB Local', function () {
   eventStoreContract('DynamoDB (DynamoDB Local)', async () => {
     const stack = await sharedLocalStack();
     return stack.eventStore();
+  });
+
+  // The callback writes with the signed-request writer; reads stay with the SDK adapter on the same table.
+  eventStoreContract('DynamoDB, writes by DynamoDbEventWriter (DynamoDB Local)', async () => {
+    const stack = await sharedLocalStack();
+    const reader = stack.eventStore();
+    const writer = new DynamoDbEventWriter({
+      tableName: stack.eventsTable,
+      region: 'us-east-1',
+      endpoint: stack.dynamoDbEndpoint,
+      requestTimeoutMs: 5_000,
+    });
+    const store: EventStore = {
+      put: (event) => writer.put(event),
+      get: (eventId) => reader.get(eventId),
+      list: (query) => reader.list(query),
+    };
+    return store;
   });
 });

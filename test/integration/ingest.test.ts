@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
 import type { CallbackRequest } from '../../lib/ingest';
 import { createIngest } from '../../lib/ingest';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
@@ -16,11 +15,16 @@ function request(plaintext: string, ownerKey?: string): CallbackRequest {
 
 describe('ingest use case in process, against DynamoDB Local', function () {
   this.timeout(120_000);
-  let store: DynamoDbEventStore;
+  // The callback's own writer, as handlers/aws/callback.ts builds it.
+  let store: DynamoDbEventWriter;
 
   before(async () => {
     const stack = await sharedLocalStack();
-    store = stack.eventStore();
+    store = new DynamoDbEventWriter({
+      tableName: stack.eventsTable,
+      region: 'us-east-1',
+      endpoint: stack.dynamoDbEndpoint,
+    });
   });
 
   it('GIVEN an accepted event THEN info logs name type, id, owner key and outcome, and hold no secret or payload', async () => {
@@ -76,10 +80,11 @@ describe('ingest use case in process, against DynamoDB Local', function () {
 
   it('GIVEN the store is unreachable THEN 503 without success, and the error log names no secret', async () => {
     const deadPort = await freePort();
-    const deadStore = new DynamoDbEventStore(
-      createDynamoDbDocumentClient({ endpoint: `http://127.0.0.1:${deadPort}` }),
-      'dingtalk-callback-events-local',
-    );
+    const deadStore = new DynamoDbEventWriter({
+      tableName: 'dingtalk-callback-events-local',
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${deadPort}`,
+    });
     const logger = new RecordingLogger();
     const ingest = createIngest({
       crypto: devCrypto,
@@ -104,10 +109,11 @@ describe('ingest use case in process, against DynamoDB Local', function () {
 
   it('GIVEN the table does not exist THEN 503 (our fault, DingTalk retries), not 4xx', async () => {
     const stack = await sharedLocalStack();
-    const missing = new DynamoDbEventStore(
-      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
-      'no-such-table',
-    );
+    const missing = new DynamoDbEventWriter({
+      tableName: 'no-such-table',
+      region: 'us-east-1',
+      endpoint: stack.dynamoDbEndpoint,
+    });
     const ingest = createIngest({
       crypto: devCrypto,
       store: missing,
