@@ -12,8 +12,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 }
 
-/** Runs `op` for about `ms` after a warm-up and returns operations per second. */
-export function opsPerSecond(op: () => void, ms = 2000, warmUpMs = 500): number {
+/**
+ * Operations per second of `op`: after a warm-up, the median of 7 rounds of about `roundMs` each,
+ * so a pause from the GC or a neighbour on the machine does not decide the figure.
+ */
+export function opsPerSecond(op: () => void, roundMs = 300, warmUpMs = 500): number {
   const run = (budget: number) => {
     let count = 0;
     const start = process.hrtime.bigint();
@@ -27,7 +30,7 @@ export function opsPerSecond(op: () => void, ms = 2000, warmUpMs = 500): number 
     return (count * 1e9) / Number(now - start);
   };
   run(warmUpMs);
-  return run(ms);
+  return median(Array.from({ length: 7 }, () => run(roundMs)));
 }
 
 export function round(value: number, digits = 0): number {
