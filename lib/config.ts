@@ -38,6 +38,14 @@ export interface RecoveryConfig {
   dynamoDbEndpoint?: string;
 }
 
+/** Where Tablestore is (Alibaba Cloud). Credentials come from the function context, else from here. */
+export interface TablestoreSettings {
+  endpoint: string;
+  instance: string;
+  /** Only outside Function Compute (CLI, tests); in FC the context's STS credentials are used. */
+  credentials?: { accessKeyId: string; accessKeySecret: string };
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
 
@@ -108,6 +116,27 @@ export function loadRecoveryConfig(env: Env): RecoveryConfig {
   const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { api, eventsTable, ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }) };
+}
+
+export function loadTablestoreSettings(env: Env): TablestoreSettings {
+  const problems: string[] = [];
+  const endpoint = required(env, 'TABLESTORE_ENDPOINT', problems);
+  if (endpoint) optionalUrl(env, 'TABLESTORE_ENDPOINT', problems);
+  const instance = required(env, 'TABLESTORE_INSTANCE', problems);
+  if (instance && !/^[A-Za-z][A-Za-z0-9-]{2,15}$/.test(instance)) {
+    problems.push('TABLESTORE_INSTANCE must be a Tablestore instance name (3-16 of [A-Za-z0-9-], a letter first)');
+  }
+  const accessKeyId = env.TABLESTORE_ACCESS_KEY_ID?.trim();
+  const accessKeySecret = env.TABLESTORE_ACCESS_KEY_SECRET?.trim();
+  if (Boolean(accessKeyId) !== Boolean(accessKeySecret)) {
+    problems.push('TABLESTORE_ACCESS_KEY_ID and TABLESTORE_ACCESS_KEY_SECRET must be set together');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    endpoint,
+    instance,
+    ...(accessKeyId && accessKeySecret ? { credentials: { accessKeyId, accessKeySecret } } : {}),
+  };
 }
 
 function readDingTalkApiSettings(env: Env, problems: string[]): DingTalkApiSettings {

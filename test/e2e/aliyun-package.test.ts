@@ -1,0 +1,227 @@
+import AdmZip from 'adm-zip';
+import { expect } from 'chai';
+import { encode } from 'cbor-x';
+import { execFileSync, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EncryptedReply } from '../../lib/dingtalk-crypto';
+import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
+import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
+import { fcHttpEvent } from '../support/aliyun-events';
+import { devCrypto, signedPush } from '../support/dingtalk-client';
+import { TablestoreWireFake } from '../support/tablestore-wire-fake';
+
+const TABLES = {
+  events: 'dingtalk_callback_events_dev',
+  approvals: 'dingtalk_callback_approvals_dev',
+  parked: 'dingtalk_callback_parked_dev',
+};
+const ROLE_CREDENTIALS = { accessKeyId: 'STS.fakeRoleKey', accessKeySecret: 'fake-role-secret' };
+const CONTEXT = { requestId: 'req-1', credentials: { ...ROLE_CREDENTIALS, securityToken: 'fake-sts-token' } };
+
+interface Invocation {
+  eventBase64: string;
+  context: unknown;
+}
+
+/** Invokes a handler file from the unzipped artifact in a process of its own, as FC's runtime does. */
+function invokeFromArtifact(bundle: string, env: NodeJS.ProcessEnv, events: Buffer[]): Promise<unknown[]> {
+  const child = fork(join(PROJECT_ROOT, 'test/support/fc-invoke.cjs'), [], {
+    env,
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const invocations: Invocation[] = events.map((event) => ({
+    eventBase64: event.toString('base64'),
+    context: CONTEXT,
+  }));
+  return new Promise((resolve, reject) => {
+    child.once('message', (results) => {
+      const list = results as Array<{ ok: boolean; value?: unknown; error?: string }>;
+      const failure = list.find((result) => !result.ok);
+      if (failure) reject(new Error(failure.error));
+      else resolve(list.map((result) => result.value));
+    });
+    child.once('error', reject);
+    child.send({ bundle, invocations });
+  });
+}
+
+function decryptedReply(response: unknown): string {
+  const { statusCode, body, isBase64Encoded } = response as {
+    statusCode: number;
+    body: string;
+    isBase64Encoded: boolean;
+  };
+  expect(statusCode, body).to.equal(200);
+  expect(isBase64Encoded).to.equal(false);
+  const reply = JSON.parse(body) as EncryptedReply;
+  devCrypto.verifySignature(reply.msg_signature, reply.timeStamp, reply.nonce, reply.encrypt);
+  return devCrypto.decrypt(reply.encrypt).message;
+}
+
+describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` offline, then the unzipped handlers alone', function () {
+  this.timeout(180_000);
+  let work: string;
+  let zip: string;
+  let unzipped: string;
+  let fake: TablestoreWireFake;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'aliyun-package-'));
+    // A dummy credentials file is all the Alibaba plugin needs to package (it contacts nothing).
+    const credentials = join(work, 'aliyun_credentials');
+    writeFileSync(
+      credentials,
+      '[default]\naliyun_account_id = 1234567890123456\naliyun_access_key_id = dummy\naliyun_access_key_secret = dummy\n',
+    );
+    execFileSync(
+      process.execPath,
+      [SERVERLESS_BIN, 'package', '--config', 'serverless.aliyun.yml', '--stage', 'dev'],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          ALIYUN_CREDENTIALS_FILE: credentials,
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+          CI: '1',
+        },
+        stdio: 'pipe',
+      },
+    );
+    // The Alibaba plugin ignores --package: its artifact is always .serverless/<service>.zip.
+    zip = join(work, 'dingtalk-callback.zip');
+    copyFileSync(join(PROJECT_ROOT, '.serverless', 'dingtalk-callback.zip'), zip);
+    unzipped = join(work, 'unzipped');
+    new AdmZip(zip).extractAllTo(unzipped, true);
+    fake = await new TablestoreWireFake({
+      instance: 'dingtalk-cb',
+      ...ROLE_CREDENTIALS,
+      tables: {
+        [TABLES.events]: 'eventId',
+        [TABLES.approvals]: 'processInstanceId',
+        [TABLES.parked]: 'eventId',
+      },
+    }).start();
+    env = {
+      PATH: process.env.PATH ?? '',
+      ...DEV_DINGTALK_ENV,
+      EVENTS_TABLE: TABLES.events,
+      APPROVALS_TABLE: TABLES.approvals,
+      PARKED_TABLE: TABLES.parked,
+      TABLESTORE_ENDPOINT: fake.endpoint,
+      TABLESTORE_INSTANCE: 'dingtalk-cb',
+    };
+  });
+
+  after(() => fake?.stop());
+
+  it('GIVEN the package WHEN inspected THEN it holds only the three bundles and is a few hundred KB, not a node_modules tree', () => {
+    const entries = new AdmZip(zip)
+      .getEntries()
+      .map((entry) => entry.entryName)
+      .filter((name) => !name.endsWith('/'));
+    expect(entries.sort()).to.deep.equal([
+      'aliyun-bundle/callback.js',
+      'aliyun-bundle/event-stream.js',
+      'aliyun-bundle/recover-failed-pushes.js',
+    ]);
+    expect(statSync(zip).size).to.be.below(3 * 1024 * 1024);
+    expect(readdirSync(unzipped)).to.deep.equal(['aliyun-bundle']);
+  });
+
+  for (const shape of ['api-gateway', 'fc3-http-trigger'] as const) {
+    it(`GIVEN a signed check_url as a ${shape} event WHEN the unzipped callback handles it THEN an encrypted success, nothing stored`, async () => {
+      const before = fake.rowCount(TABLES.events);
+      const [response] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+        fcHttpEvent(shape, signedPush('{"EventType":"check_url"}')),
+      ]);
+      expect(decryptedReply(response)).to.equal('success');
+      expect(fake.rowCount(TABLES.events)).to.equal(before);
+    });
+  }
+
+  it('GIVEN an event delivered on both shapes and retried WHEN handled THEN success each time and one Tablestore row', async () => {
+    const eventId = `aliyun-${randomUUID()}`;
+    const plaintext = JSON.stringify({
+      EventType: 'user_add_org',
+      eventId,
+      UserId: ['u1'],
+      CorpId: 'dingdevcorp',
+    });
+    const responses = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+      fcHttpEvent('api-gateway', signedPush(plaintext)),
+      fcHttpEvent('fc3-http-trigger', signedPush(plaintext)),
+      fcHttpEvent('api-gateway', signedPush(plaintext)),
+    ]);
+    for (const response of responses) expect(decryptedReply(response)).to.equal('success');
+    const row = fake.rawRow(TABLES.events, eventId);
+    expect(row?.get('payload')).to.equal(plaintext);
+    expect(row?.get('eventType')).to.equal('user_add_org');
+  });
+
+  it('GIVEN a push with a wrong signature WHEN handled THEN 401 and no row', async () => {
+    const eventId = `aliyun-bad-${randomUUID()}`;
+    const push = signedPush(JSON.stringify({ EventType: 'user_add_org', eventId }));
+    push.query.signature = '0'.repeat(40);
+    const [response] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+      fcHttpEvent('fc3-http-trigger', push),
+    ]);
+    expect((response as { statusCode: number }).statusCode).to.equal(401);
+    expect(fake.rawRow(TABLES.events, eventId)).to.equal(undefined);
+  });
+
+  it('GIVEN a Tablestore trigger batch (CBOR) with a good row, a poison row and a delete WHEN the unzipped stream handler runs THEN one processed, one parked with its reason, one skipped, events table untouched', async () => {
+    const instance = `pi-${randomUUID()}`;
+    const good = {
+      EventType: 'bpms_instance_change',
+      processInstanceId: instance,
+      type: 'start',
+      title: '请假',
+      createTime: 1700000000000,
+      corpId: 'dingdevcorp',
+    };
+    const row = (eventId: string, payload: string, extra: Array<Record<string, unknown>> = []) => ({
+      Type: 'PutRow',
+      Info: { Timestamp: 1700000000123456n },
+      PrimaryKey: [{ ColumnName: 'eventId', Value: eventId }],
+      Columns: [
+        { Type: 'Put', ColumnName: 'eventType', Value: 'bpms_instance_change', Timestamp: 1700000000123n },
+        { Type: 'Put', ColumnName: 'receivedAt', Value: new Date().toISOString(), Timestamp: 1700000000123n },
+        { Type: 'Put', ColumnName: 'ownerKey', Value: 'dingdevcorp', Timestamp: 1700000000123n },
+        { Type: 'Put', ColumnName: 'payload', Value: payload, Timestamp: 1700000000123n },
+        { Type: 'Put', ColumnName: 'eventTime', Value: 1700000000000n, Timestamp: 1700000000123n },
+        ...extra,
+      ],
+    });
+    const payload = encode({
+      Version: 'Sync-v1',
+      Records: [
+        row(`bpms_instance_change:${instance}:start`, JSON.stringify(good)),
+        row(`poison-${instance}`, '{not json'),
+        {
+          Type: 'DeleteRow',
+          Info: { Timestamp: 1700000000999999n },
+          PrimaryKey: [{ ColumnName: 'eventId', Value: 'gone' }],
+          Columns: [],
+        },
+      ],
+    });
+    const eventsBefore = fake.rowCount(TABLES.events);
+    const [report] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/event-stream.js'), env, [
+      Buffer.from(payload),
+    ]);
+    expect(report).to.deep.equal({ processed: 1, parked: 1, skipped: 1 });
+    const approval = JSON.parse(String(fake.rawRow(TABLES.approvals, instance)?.get('state'))) as {
+      approval: Record<string, unknown>;
+    };
+    expect(approval.approval).to.include({ processInstanceId: instance, status: 'RUNNING', title: '请假' });
+    const parked = fake.rawRow(TABLES.parked, `poison-${instance}`);
+    expect(String(parked?.get('reason'))).to.contain('SyntaxError');
+    expect(fake.rowCount(TABLES.events)).to.equal(eventsBefore);
+  });
+});

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { encode } from 'cbor-x';
+import { callbackRequestFromFcEvent } from '../../lib/aliyun-http';
+import { decodeTablestoreTrigger, recordColumns, storedEventFromRecord } from '../../lib/tablestore-stream';
+import { fcHttpEvent } from '../support/aliyun-events';
+
+const push = { query: { signature: 'a'.repeat(40), timestamp: '1', nonce: 'n' }, body: '{"encrypt":"abc="}' };
+
+describe('Function Compute HTTP events (fixtures of both shapes)', () => {
+  it('GIVEN the API Gateway shape with a base64 body WHEN parsed THEN method, query and the decoded body', () => {
+    const request = callbackRequestFromFcEvent(fcHttpEvent('api-gateway', push));
+    expect(request?.method).to.equal('POST');
+    expect(request?.query).to.deep.equal(push.query);
+    expect(Buffer.from(request!.body as Buffer).toString()).to.equal(push.body);
+  });
+
+  it('GIVEN the FC 3.0 HTTP trigger shape WHEN parsed THEN the method comes from requestContext.http', () => {
+    const request = callbackRequestFromFcEvent(fcHttpEvent('fc3-http-trigger', push));
+    expect(request).to.deep.equal({ method: 'POST', query: push.query, body: push.body });
+  });
+
+  it('GIVEN a repeated query parameter WHEN parsed THEN it is dropped rather than guessed', () => {
+    const event = Buffer.from(
+      JSON.stringify({
+        httpMethod: 'POST',
+        queryParameters: { nonce: ['a', 'b'], timestamp: ['1'] },
+        body: '',
+      }),
+    );
+    expect(callbackRequestFromFcEvent(event)?.query).to.deep.equal({ nonce: undefined, timestamp: '1' });
+  });
+
+  for (const bad of ['not json', '[]', '{"no":"method"}', 'null']) {
+    it(`GIVEN ${bad} WHEN parsed THEN it is not an HTTP event`, () => {
+      expect(callbackRequestFromFcEvent(Buffer.from(bad))).to.equal(undefined);
+    });
+  }
+});
+
+describe('Tablestore trigger payload (CBOR)', () => {
+  const record = {
+    Type: 'PutRow',
+    Info: { Timestamp: 1700000000123456n },
+    PrimaryKey: [{ ColumnName: 'eventId', Value: 'e1' }],
+    Columns: [
+      { Type: 'Put', ColumnName: 'eventType', Value: 'user_add_org', Timestamp: 1700000000123n },
+      { Type: 'Put', ColumnName: 'receivedAt', Value: '2026-11-26T00:00:00.000Z', Timestamp: 1700000000123n },
+      { Type: 'Put', ColumnName: 'ownerKey', Value: 'ding1', Timestamp: 1700000000123n },
+      {
+        Type: 'Put',
+        ColumnName: 'payload',
+        Value: '{"EventType":"user_add_org"}',
+        Timestamp: 1700000000123n,
+      },
+      { Type: 'Put', ColumnName: 'eventTime', Value: 1663143335567n, Timestamp: 1700000000123n },
+      { Type: 'Put', ColumnName: 'deptId', Value: 9007199254740993n, Timestamp: 1700000000123n },
+      { Type: 'DeleteOneVersion', ColumnName: 'gone', Timestamp: 1700000000123n },
+    ],
+  };
+
+  it('GIVEN 64-bit integers WHEN decoded THEN safe ones are numbers and the rest keep every digit', () => {
+    const [decoded] = decodeTablestoreTrigger(encode({ Version: 'Sync-v1', Records: [record] }));
+    expect(recordColumns(decoded!)).to.deep.include({ eventTime: 1663143335567, deptId: '9007199254740993' });
+    expect(recordColumns(decoded!)).not.to.have.property('gone');
+  });
+
+  it('GIVEN an events-table PutRow WHEN read THEN the StoredEvent it holds', () => {
+    const [decoded] = decodeTablestoreTrigger(encode({ Version: 'Sync-v1', Records: [record] }));
+    expect(storedEventFromRecord(decoded!)).to.deep.equal({
+      eventId: 'e1',
+      eventType: 'user_add_org',
+      receivedAt: '2026-11-26T00:00:00.000Z',
+      ownerKey: 'ding1',
+      payload: '{"EventType":"user_add_org"}',
+      eventTime: 1663143335567,
+    });
+  });
+
+  it('GIVEN JSON instead of CBOR, or CBOR without Records WHEN decoded THEN it is refused', () => {
+    expect(() => decodeTablestoreTrigger(Buffer.from(JSON.stringify({ Records: [] })))).to.throw();
+    expect(() => decodeTablestoreTrigger(encode({ Version: 'Sync-v1' }))).to.throw(
+      'not a Tablestore trigger payload',
+    );
+  });
+});
