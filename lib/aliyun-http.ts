@@ -57,5 +57,10 @@ export function callbackRequestFromFcEvent(event: Buffer | string | object): Cal
 }
 
 export function fcHttpResponse(response: CallbackResponse): FcHttpResponse {
-  return { isBase64Encoded: false, statusCode: response.statusCode, headers: response.headers, body: response.body };
+  return {
+    isBase64Encoded: false,
+    statusCode: response.statusCode,
+    headers: response.headers,
+    body: response.body,
+  };
 }

@@ -124,7 +124,9 @@ export function loadTablestoreSettings(env: Env): TablestoreSettings {
   if (endpoint) optionalUrl(env, 'TABLESTORE_ENDPOINT', problems);
   const instance = required(env, 'TABLESTORE_INSTANCE', problems);
   if (instance && !/^[A-Za-z][A-Za-z0-9-]{2,15}$/.test(instance)) {
-    problems.push('TABLESTORE_INSTANCE must be a Tablestore instance name (3-16 of [A-Za-z0-9-], a letter first)');
+    problems.push(
+      'TABLESTORE_INSTANCE must be a Tablestore instance name (3-16 of [A-Za-z0-9-], a letter first)',
+    );
   }
   const accessKeyId = env.TABLESTORE_ACCESS_KEY_ID?.trim();
   const accessKeySecret = env.TABLESTORE_ACCESS_KEY_SECRET?.trim();

@@ -13,7 +13,13 @@ export class TablestoreParkingStore implements ParkingStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async park(entry: { eventId: string; eventType: string; reason: string; record: string; attempts: number }) {
+  async park(entry: {
+    eventId: string;
+    eventType: string;
+    reason: string;
+    record: string;
+    attempts: number;
+  }) {
     await this.client.putRow({
       tableName: this.tableName,
       condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),

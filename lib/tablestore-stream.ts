@@ -61,7 +61,13 @@ export function storedEventFromRecord(record: TablestoreStreamRecord): StoredEve
 
 /** Where records that cannot be processed are set aside, with the reason (never the triggering table). */
 export interface ParkingStore {
-  park(entry: { eventId: string; eventType: string; reason: string; record: string; attempts: number }): Promise<void>;
+  park(entry: {
+    eventId: string;
+    eventType: string;
+    reason: string;
+    record: string;
+    attempts: number;
+  }): Promise<void>;
 }
 
 export interface StreamBatchReport {
@@ -130,7 +136,13 @@ export async function processStreamBatch(
       continue;
     }
     const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
-    await deps.parking.park({ eventId: event.eventId, eventType: event.eventType, reason, record: safeJson(record), attempts });
+    await deps.parking.park({
+      eventId: event.eventId,
+      eventType: event.eventType,
+      reason,
+      record: safeJson(record),
+      attempts,
+    });
     deps.logger.error('event parked after repeated failures', {
       eventType: event.eventType,
       eventId: event.eventId,

@@ -58,7 +58,10 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
       functionName: byKey.recoverFailedPushes.name,
       triggerName: TIMER_TRIGGER,
       triggerType: 'timer',
-      triggerConfig: { cronExpression: recovery.schedule || '@every 10m', enable: recovery.enabled !== false },
+      triggerConfig: {
+        cronExpression: recovery.schedule || '@every 10m',
+        enable: recovery.enabled !== false,
+      },
     });
   }
   return {
@@ -95,7 +98,11 @@ async function bundleFunctions(servicePath, functions) {
     // The entry is a sloppy-mode CommonJS shim: with the TypeScript module itself as entry, esbuild puts
     // "use strict" atop the whole file, and the tablestore SDK assigns undeclared variables (`pro`).
     await esbuild.build({
-      stdin: { contents: `module.exports = require(${JSON.stringify(file)});`, resolveDir: servicePath, loader: 'js' },
+      stdin: {
+        contents: `module.exports = require(${JSON.stringify(file)});`,
+        resolveDir: servicePath,
+        loader: 'js',
+      },
       outfile: path.join(outdir, `${name}.js`),
       bundle: true,
       minify: true,
@@ -136,7 +143,9 @@ class AliyunProject {
   }
 
   async bundle() {
-    const { functions } = planAliyunDeployment(this.serverless.service, { stage: this.options.stage || 'dev' });
+    const { functions } = planAliyunDeployment(this.serverless.service, {
+      stage: this.options.stage || 'dev',
+    });
     const built = await bundleFunctions(this.serverless.config.servicePath, functions);
     this.log(`bundled ${built.join(', ')} into ${BUNDLE_DIR}/`);
   }
@@ -182,7 +191,9 @@ class AliyunProject {
         tableMeta: { tableName: table.name, primaryKey: [{ name: table.primaryKey, type: 'STRING' }] },
         reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
         tableOptions: { timeToLive: -1, maxVersions: 1 },
-        ...(table.streamHours ? { streamSpecification: { enableStream: true, expirationTime: table.streamHours } } : {}),
+        ...(table.streamHours
+          ? { streamSpecification: { enableStream: true, expirationTime: table.streamHours } }
+          : {}),
       });
       this.log(`created Tablestore table ${table.name}${table.streamHours ? ' with a stream' : ''}`);
     }
@@ -199,7 +210,9 @@ class AliyunProject {
         if (!['TriggerNotFound', 'FunctionNotFound', 'ServiceNotFound'].includes(error.code)) throw error;
       }
     }
-    this.log(`kept Tablestore tables ${plan.tablestore.tables.map((t) => t.name).join(', ')} (delete them by hand)`);
+    this.log(
+      `kept Tablestore tables ${plan.tablestore.tables.map((t) => t.name).join(', ')} (delete them by hand)`,
+    );
   }
 }
 

@@ -19,7 +19,8 @@ export function tablestoreClientFor(
   let cached: { key: string; client: Client } | undefined;
   return (context) => {
     const credentials = context?.credentials?.accessKeyId ? context.credentials : settings.credentials;
-    if (!credentials) throw new Error('no Tablestore credentials: neither the FC context nor TABLESTORE_ACCESS_KEY_*');
+    if (!credentials)
+      throw new Error('no Tablestore credentials: neither the FC context nor TABLESTORE_ACCESS_KEY_*');
     const key = `${credentials.accessKeyId}\n${'securityToken' in credentials ? credentials.securityToken : ''}`;
     if (cached?.key !== key) {
       cached = {
