@@ -57,6 +57,10 @@ async function main(): Promise<void> {
       'packaged handler load vs node -e 0',
       `${coldStart.coldStartMs} ms vs ${coldStart.bareNodeMs} ms = ${coldStart.coldStartRatio}×, RSS ${coldStart.coldStartRssMb} MB`,
     ],
+    [
+      'Alibaba callback bundle load vs node -e 0',
+      `${coldStart.aliyunColdStartMs} ms = ${coldStart.aliyunColdStartRatio}×`,
+    ],
     ...Object.entries(coldStart.bundleBytes).flatMap(([cloud, zips]) =>
       Object.entries(zips).map(([fn, bytes]): [string, string] => [
         `bundle ${cloud}/${fn}`,
