@@ -1,5 +1,8 @@
 import type { DingTalkSettings } from '../lib/config';
-import { loadDingTalkSettings } from '../lib/config';
+import { loadDingTalkSettings, loadTablestoreSettings } from '../lib/config';
+import { TablestoreApprovalStore } from '../lib/tablestore-approval-store';
+import { createTablestoreClient } from '../lib/tablestore-client';
+import { TablestoreEventStore } from '../lib/tablestore-event-store';
 import { DynamoDbEventStore } from '../lib/dynamodb-event-store';
 import { createDynamoDbDocumentClient } from '../lib/dynamodb-client';
 import type { EventStore } from '../lib/event-store';
@@ -22,7 +25,37 @@ export function defaultCallbackUrl(env: Env): string {
   return `http://localhost:${env.PORT || 3000}/dingtalk`;
 }
 
+/** With TABLESTORE_ENDPOINT set, the CLI reads and writes the Alibaba deployment's Tablestore tables. */
+function cliTablestore(env: Env) {
+  if (!env.TABLESTORE_ENDPOINT) return undefined;
+  const settings = loadTablestoreSettings(env);
+  if (!settings.credentials) {
+    throw new Error(
+      'TABLESTORE_ENDPOINT is set: also set TABLESTORE_ACCESS_KEY_ID and TABLESTORE_ACCESS_KEY_SECRET',
+    );
+  }
+  return createTablestoreClient({
+    ...settings,
+    credentials: settings.credentials,
+    timeoutMs: 10_000,
+    maxRetries: 3,
+  });
+}
+
+function requiredTable(env: Env, name: 'EVENTS_TABLE' | 'APPROVALS_TABLE'): string {
+  const table = env[name];
+  if (!table) throw new Error(`TABLESTORE_ENDPOINT is set: also set ${name}`);
+  return table;
+}
+
 export function cliEventStore(env: Env): { store: EventStore; close: () => void } {
+  const tablestore = cliTablestore(env);
+  if (tablestore) {
+    return {
+      store: new TablestoreEventStore(tablestore, requiredTable(env, 'EVENTS_TABLE')),
+      close: () => undefined,
+    };
+  }
   const client = cliDynamoDbClient(env, env.EVENTS_TABLE);
   return {
     store: new DynamoDbEventStore(client, env.EVENTS_TABLE || LOCAL_EVENTS_TABLE),
@@ -31,6 +64,13 @@ export function cliEventStore(env: Env): { store: EventStore; close: () => void 
 }
 
 export function cliApprovalStore(env: Env): { store: ApprovalStore; close: () => void } {
+  const tablestore = cliTablestore(env);
+  if (tablestore) {
+    return {
+      store: new TablestoreApprovalStore(tablestore, requiredTable(env, 'APPROVALS_TABLE')),
+      close: () => undefined,
+    };
+  }
   const client = cliDynamoDbClient(env, env.APPROVALS_TABLE);
   return {
     store: new DynamoDbApprovalStore(client, env.APPROVALS_TABLE || LOCAL_APPROVALS_TABLE),

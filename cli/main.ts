@@ -35,7 +35,8 @@ Commands:
 Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
 EVENTS_TABLE, APPROVALS_TABLE, DYNAMODB_ENDPOINT; register/update/show/delete/recover also
 DINGTALK_APP_KEY, DINGTALK_APP_SECRET and optionally DINGTALK_API_BASE); with none set, the CLI
-talks to what \`npm start\` runs.`;
+talks to what \`npm start\` runs. With TABLESTORE_ENDPOINT, TABLESTORE_INSTANCE,
+TABLESTORE_ACCESS_KEY_ID/SECRET, EVENTS_TABLE and APPROVALS_TABLE it uses an Alibaba deployment's tables.`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;

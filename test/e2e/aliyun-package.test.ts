@@ -10,6 +10,7 @@ import type { EncryptedReply } from '../../lib/dingtalk-crypto';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
 import { fcHttpEvent } from '../support/aliyun-events';
+import { runCli } from '../support/cli';
 import { devCrypto, signedPush } from '../support/dingtalk-client';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
 
@@ -162,6 +163,29 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     const row = fake.rawRow(TABLES.events, eventId);
     expect(row?.get('payload')).to.equal(plaintext);
     expect(row?.get('eventType')).to.equal('user_add_org');
+  });
+
+  it('GIVEN events stored on Alibaba WHEN the CLI lists them with TABLESTORE_* set THEN it reads the Tablestore table', async () => {
+    const eventId = `aliyun-cli-${randomUUID()}`;
+    const plaintext = JSON.stringify({ EventType: 'user_leave_org', eventId, UserId: ['u9'] });
+    await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+      fcHttpEvent('api-gateway', signedPush(plaintext)),
+    ]);
+    const listed = await runCli(['events', '--json', '--type', 'user_leave_org'], {
+      ...process.env,
+      TABLESTORE_ENDPOINT: fake.endpoint,
+      TABLESTORE_INSTANCE: 'dingtalk-cb',
+      TABLESTORE_ACCESS_KEY_ID: ROLE_CREDENTIALS.accessKeyId,
+      TABLESTORE_ACCESS_KEY_SECRET: ROLE_CREDENTIALS.accessKeySecret,
+      EVENTS_TABLE: TABLES.events,
+      APPROVALS_TABLE: TABLES.approvals,
+    });
+    expect(listed.code, listed.stderr).to.equal(0);
+    const rows = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { eventId: string; payload: unknown });
+    expect(rows.find((row) => row.eventId === eventId)?.payload).to.deep.equal(JSON.parse(plaintext));
   });
 
   it('GIVEN a push with a wrong signature WHEN handled THEN 401 and no row', async () => {
