@@ -4,26 +4,36 @@ import { loadCallbackConfig } from '../../lib/config';
 import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
 import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
 import { createIngest } from '../../lib/ingest';
+import { withSecretsResolved } from '../../lib/secrets';
+import { SignedSsmParameterSource } from '../../lib/ssm-parameter-source';
 
-// Built once per container: configuration errors surface at cold start, naming the variable.
-const config = loadCallbackConfig(process.env);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
-const ingest = createIngest({
-  crypto: new DingTalkCrypto(config.dingtalk),
-  // One signed PutItem instead of the SDK client: see lib/dynamodb-event-writer.ts for the numbers.
-  store: new DynamoDbEventWriter({
-    tableName: config.eventsTable,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-  }),
-  logger,
-  now: Date.now,
-  maxBodyBytes: config.maxBodyBytes,
-});
+const region = process.env.AWS_REGION ?? 'us-east-1';
+
+// Built once per container, starting in the init phase: secrets from SSM (names in *_PARAM), then the
+// configuration (errors name the variable) and the signed PutItem writer (see lib/aws-json-client.ts).
+const ready = (async () => {
+  const env = await withSecretsResolved(process.env, new SignedSsmParameterSource({ region }));
+  const config = loadCallbackConfig(env);
+  return createIngest({
+    crypto: new DingTalkCrypto(config.dingtalk),
+    store: new DynamoDbEventWriter({
+      tableName: config.eventsTable,
+      region,
+      ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+    }),
+    logger,
+    now: Date.now,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+})();
+// Reported by the invocations that await it, not as an unhandled rejection during init.
+ready.catch(() => undefined);
 
 /** API Gateway REST proxy integration: POST /dingtalk. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const body =
     event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+  const ingest = await ready;
   return ingest({ method: event.httpMethod, query: event.queryStringParameters ?? {}, body });
 }

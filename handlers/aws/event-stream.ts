@@ -8,28 +8,35 @@ import { DynamoDbApprovalStore } from '../../lib/dynamodb-approval-store';
 import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import { toStoredEvent } from '../../lib/dynamodb-event-store';
 import { createStoredEventProcessor } from '../../lib/stored-event-processor';
+import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
+import { withSecretsResolved } from '../../lib/secrets';
 import { StandardWebhookForwarder } from '../../lib/webhook-forwarder';
 
-const config = loadStreamConfig(process.env);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
-const client = createDynamoDbDocumentClient({
-  ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-  // Off DingTalk's clock: give the store the SDK's usual patience.
-  maxAttempts: 3,
-  connectionTimeoutMs: 1_000,
-  requestTimeoutMs: 3_000,
-});
-const processStoredEvent = createStoredEventProcessor({
-  approvals: new DynamoDbApprovalStore(client, config.approvalsTable),
-  ...(config.forward ? { forwarder: new StandardWebhookForwarder(config.forward) } : {}),
-  logger,
-});
+// Once per container, from the init phase: FORWARD_SECRET from SSM when FORWARD_SECRET_PARAM names it.
+const ready = (async () => {
+  const config = loadStreamConfig(await withSecretsResolved(process.env, new PowertoolsParameterSource()));
+  const client = createDynamoDbDocumentClient({
+    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+    // Off DingTalk's clock: give the store the SDK's usual patience.
+    maxAttempts: 3,
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: 3_000,
+  });
+  return createStoredEventProcessor({
+    approvals: new DynamoDbApprovalStore(client, config.approvalsTable),
+    ...(config.forward ? { forwarder: new StandardWebhookForwarder(config.forward) } : {}),
+    logger,
+  });
+})();
+ready.catch(() => undefined);
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   // Only new events matter; the event table is append-only.
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return;
   const event = toStoredEvent(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>));
+  const processStoredEvent = await ready;
   try {
     await processStoredEvent(event);
   } catch (error) {
@@ -44,6 +51,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
 }
 
 /** DynamoDB Streams → per-record processing, failures reported as partial batch failures. */
-export function handler(event: DynamoDBStreamEvent, context: Context) {
+export async function handler(event: DynamoDBStreamEvent, context: Context) {
+  await ready; // a configuration problem fails the whole batch (retried), not each record
   return processPartialResponse(event, recordHandler, processor, { context });
 }

@@ -5,22 +5,30 @@ import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
 import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import type { RecoveryReport } from '../../lib/failed-push-recovery';
 import { recoverFailedPushes } from '../../lib/failed-push-recovery';
+import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
+import { withSecretsResolved } from '../../lib/secrets';
 
-const config = loadRecoveryConfig(process.env);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
-const api = new DingTalkApi({ ...config.api, timeoutMs: 10_000 });
-const store = new DynamoDbEventStore(
-  createDynamoDbDocumentClient({
-    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-    // Not on DingTalk's 1500 ms clock: a stored page must not be given up on quickly.
-    maxAttempts: 5,
-    requestTimeoutMs: 3_000,
-  }),
-  config.eventsTable,
-);
+// Once per container: DINGTALK_APP_SECRET from SSM when DINGTALK_APP_SECRET_PARAM names it.
+const ready = (async () => {
+  const config = loadRecoveryConfig(await withSecretsResolved(process.env, new PowertoolsParameterSource()));
+  const api = new DingTalkApi({ ...config.api, timeoutMs: 10_000 });
+  const store = new DynamoDbEventStore(
+    createDynamoDbDocumentClient({
+      ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+      // Not on DingTalk's 1500 ms clock: a stored page must not be given up on quickly.
+      maxAttempts: 5,
+      requestTimeoutMs: 3_000,
+    }),
+    config.eventsTable,
+  );
+  return { api, store };
+})();
+ready.catch(() => undefined);
 
 /** Scheduled: drains DingTalk's failed-push list into the events table. */
 export async function handler(): Promise<RecoveryReport> {
+  const { api, store } = await ready;
   const report = await recoverFailedPushes({ api, store, logger, now: Date.now });
   logger.info('failed-push recovery finished', { ...report });
   return report;

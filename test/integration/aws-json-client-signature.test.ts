@@ -1,72 +1,14 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDbEventWriter, NodeSha256 } from '../../lib/dynamodb-event-writer';
+import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
+import type { WireRequest } from '../support/aws-loopback';
+import { signatureIsValid, TEST_AWS_CREDENTIALS } from '../support/aws-loopback';
 
-const CREDENTIALS = {
-  accessKeyId: 'AKIDEXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-  sessionToken: 'session-token-example',
-};
+const CREDENTIALS = TEST_AWS_CREDENTIALS;
 const REGION = 'ap-southeast-1';
-
-interface WireRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * Checks a request as AWS would: from the bytes that crossed the wire, recompute the SigV4 signature
- * over the headers it claims to have signed and compare. (The recomputation uses AWS's signer; what is
- * under test is that the writer sends exactly what it signed. The SDK's own request passing the check
- * shows the checker, hash included, computes what AWS computes.)
- */
-async function signatureIsValid(request: WireRequest): Promise<boolean> {
-  const authorization = String(request.headers.authorization ?? '');
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-      authorization,
-    );
-  if (!match) return false;
-  const [, accessKeyId, , region, service, signedHeaders] = match;
-  if (accessKeyId !== CREDENTIALS.accessKeyId) return false;
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders!.split(';')) headers[name] = String(request.headers[name] ?? '');
-  const declaredHash = headers['x-amz-content-sha256'];
-  if (declaredHash && declaredHash !== createHash('sha256').update(request.body).digest('hex')) return false;
-  const amzDate = headers['x-amz-date']!;
-  const signingDate = new Date(
-    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
-  );
-  const signer = new SignatureV4({
-    service: service!,
-    region: region!,
-    credentials: CREDENTIALS,
-    sha256: NodeSha256,
-    applyChecksum: false,
-  });
-  const [host, port] = headers.host!.split(':');
-  const recomputed = await signer.sign(
-    {
-      method: request.method,
-      protocol: 'http:',
-      hostname: host!,
-      port: Number(port),
-      path: request.path,
-      query: {},
-      headers,
-      body: request.body,
-    },
-    { signingDate },
-  );
-  return recomputed.headers.authorization === authorization;
-}
 
 describe('DynamoDbEventWriter signing (a loopback peer that checks SigV4 from the wire, as DynamoDB does)', () => {
   let server: Server;

@@ -1,0 +1,221 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { throttlingPatch } = require('../../serverless-plugins/aws-stage-throttling.js') as {
+  throttlingPatch: (settings: {
+    rateLimit: unknown;
+    burstLimit: unknown;
+  }) => Array<{ op: string; path: string; value: string }>;
+};
+
+type Resource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
+
+const SECRETS = {
+  DINGTALK_TOKEN: 'SENTINEL-token-value',
+  DINGTALK_AES_KEY: 'SENTINELaesKeyValue0000000000000000000000000',
+  DINGTALK_APP_SECRET: 'SENTINEL-app-secret-value',
+  FORWARD_SECRET: 'whsec_SENTINELforwardSecretValue000000000000',
+};
+
+/** Every IAM statement in the template, with where it came from. */
+function statements(resources: Record<string, Resource>) {
+  const found: Array<{ role: string; Action: string[]; Resource: unknown[] }> = [];
+  for (const [role, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    const policies = (resource.Properties?.Policies ?? []) as Array<{
+      PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+    }>;
+    for (const policy of policies) {
+      for (const statement of policy.PolicyDocument.Statement) {
+        found.push({
+          role,
+          Action: ([] as string[]).concat(statement.Action),
+          Resource: ([] as unknown[]).concat(statement.Resource),
+        });
+      }
+    }
+  }
+  return found;
+}
+
+describe('AWS production template (`sls package --config serverless.aws.yml --stage prod`, offline, no AWS credentials)', function () {
+  this.timeout(120_000);
+  let resources: Record<string, Resource>;
+  let packageDir: string;
+
+  before(() => {
+    packageDir = mkdtempSync(join(tmpdir(), 'aws-prod-package-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, ...SECRETS, SLS_TELEMETRY_DISABLED: '1', CI: '1' };
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+      delete env[name];
+    env.AWS_SHARED_CREDENTIALS_FILE = join(packageDir, 'none');
+    execFileSync(
+      process.execPath,
+      [
+        SERVERLESS_BIN,
+        'package',
+        '--config',
+        'serverless.aws.yml',
+        '--stage',
+        'prod',
+        '--package',
+        packageDir,
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env,
+        stdio: 'pipe',
+      },
+    );
+    const template = JSON.parse(
+      readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as {
+      Resources: Record<string, Resource>;
+    };
+    resources = template.Resources;
+  });
+
+  it('GIVEN secrets in the deploying shell WHEN packaged THEN no file of the package holds any of them', () => {
+    for (const file of readdirSync(packageDir).filter((name) => name.endsWith('.json'))) {
+      const text = readFileSync(join(packageDir, file), 'utf8');
+      for (const value of Object.values(SECRETS)) expect(text, file).not.to.contain(value);
+    }
+  });
+
+  it('GIVEN the functions WHEN their environment is read THEN only SSM parameter names, each function only its own', () => {
+    const environment = (logicalId: string) =>
+      (resources[logicalId]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+    const callback = environment('CallbackLambdaFunction');
+    expect(callback).to.include({
+      DINGTALK_TOKEN_PARAM: '/dingtalk-callback/prod/dingtalk-token',
+      DINGTALK_AES_KEY_PARAM: '/dingtalk-callback/prod/dingtalk-aes-key',
+    });
+    expect(callback).not.to.have.any.keys(
+      'DINGTALK_TOKEN',
+      'DINGTALK_AES_KEY',
+      'DINGTALK_APP_SECRET_PARAM',
+      'FORWARD_SECRET_PARAM',
+    );
+    expect(environment('EventStreamLambdaFunction')).to.include({
+      FORWARD_SECRET_PARAM: '/dingtalk-callback/prod/forward-secret',
+    });
+    expect(environment('RecoverFailedPushesLambdaFunction')).to.include({
+      DINGTALK_APP_SECRET_PARAM: '/dingtalk-callback/prod/dingtalk-app-secret',
+    });
+  });
+
+  it('GIVEN the IAM roles WHEN read THEN no wildcard resource, one role per function, SSM read only of that function’s parameters', () => {
+    const all = statements(resources);
+    expect(all.length).to.be.greaterThan(0);
+    for (const statement of all) {
+      for (const resource of statement.Resource)
+        expect(resource, `${statement.role} ${statement.Action.join(',')}`).not.to.equal('*');
+      expect(
+        statement.Action.some((action) => action.endsWith(':*') || action === '*'),
+        statement.role,
+      ).to.equal(false);
+    }
+    const ssm = (role: string) =>
+      all
+        .filter((s) => s.role === role && s.Action.includes('ssm:GetParameters'))
+        .flatMap((s) => s.Resource)
+        .map((r) => JSON.stringify(r));
+    expect(ssm('CallbackRole')).to.have.length(2);
+    expect(ssm('CallbackRole').join())
+      .to.contain('parameter/dingtalk-callback/prod/dingtalk-token')
+      .and.contain('parameter/dingtalk-callback/prod/dingtalk-aes-key');
+    expect(ssm('EventStreamRole').join())
+      .to.contain('parameter/dingtalk-callback/prod/forward-secret')
+      .and.not.contain('dingtalk-token');
+    expect(ssm('RecoveryRole').join())
+      .to.contain('parameter/dingtalk-callback/prod/dingtalk-app-secret')
+      .and.not.contain('dingtalk-token');
+    const actions = (role: string) =>
+      all
+        .filter((s) => s.role === role)
+        .flatMap((s) => s.Action)
+        .sort();
+    expect(actions('CallbackRole')).to.deep.equal([
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'ssm:GetParameters',
+    ]);
+    for (const fn of [
+      'CallbackLambdaFunction',
+      'EventStreamLambdaFunction',
+      'RecoverFailedPushesLambdaFunction',
+    ]) {
+      expect(JSON.stringify(resources[fn]!.Properties!.Role)).to.match(
+        /CallbackRole|EventStreamRole|RecoveryRole/,
+      );
+    }
+  });
+
+  it('GIVEN the stream mapping WHEN read THEN partial failures, bisect, finite retries and age, INSERT filter, SQS on failure', () => {
+    const mapping = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
+    )!.Properties!;
+    expect(mapping).to.deep.include({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 21600,
+    });
+    expect(JSON.stringify(mapping.DestinationConfig)).to.contain('EventStreamFailures');
+    expect(JSON.stringify(mapping.FilterCriteria)).to.contain('INSERT');
+  });
+
+  it('GIVEN the tables WHEN read THEN retained on delete and replacement, with point-in-time recovery', () => {
+    for (const name of ['EventsTable', 'ApprovalsTable']) {
+      const table = resources[name]!;
+      expect(table.DeletionPolicy, name).to.equal('Retain');
+      expect(table.UpdateReplacePolicy, name).to.equal('Retain');
+      expect(table.Properties!.PointInTimeRecoverySpecification).to.deep.equal({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+  });
+
+  it('GIVEN the API WHEN read THEN the nonce is required and validated before the function runs', () => {
+    const method = resources.ApiGatewayMethodDingtalkPost!.Properties!;
+    expect(method.RequestParameters).to.deep.equal({ 'method.request.querystring.nonce': true });
+    const validator = resources[(method.RequestValidatorId as { Ref: string }).Ref]!;
+    expect(validator.Properties).to.include({ ValidateRequestParameters: true });
+  });
+
+  it('GIVEN logs and alarms WHEN read THEN 30-day retention, and alarms on DLQ depth, iterator age, 5xx and recovery errors', () => {
+    const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).to.have.length(3);
+    for (const group of logGroups) expect(group.Properties!.RetentionInDays).to.equal(30);
+    const metrics = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => `${String(r.Properties!.Namespace)}/${String(r.Properties!.MetricName)}`)
+      .sort();
+    expect(metrics).to.deep.equal([
+      'AWS/ApiGateway/5XXError',
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/IteratorAge',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+    ]);
+  });
+
+  it('GIVEN custom.apiThrottling WHEN turned into UpdateStage operations THEN rate and burst for every method; nonsense refused', () => {
+    expect(throttlingPatch({ rateLimit: '50', burstLimit: '200' })).to.deep.equal([
+      { op: 'replace', path: '/*/*/throttling/rateLimit', value: '50' },
+      { op: 'replace', path: '/*/*/throttling/burstLimit', value: '200' },
+    ]);
+    expect(() => throttlingPatch({ rateLimit: '0', burstLimit: '10' })).to.throw('positive rateLimit');
+    expect(() => throttlingPatch({ rateLimit: '5', burstLimit: '1.5' })).to.throw('burstLimit');
+  });
+});

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { ConfigError } from '../../lib/config';
+import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
+import type { ParameterSource } from '../../lib/secrets';
+import { parameterNames, withSecretsResolved } from '../../lib/secrets';
+import { SignedSsmParameterSource } from '../../lib/ssm-parameter-source';
+import type { AwsJsonPeer } from '../support/aws-loopback';
+import { signatureIsValid, startAwsJsonPeer, TEST_AWS_CREDENTIALS } from '../support/aws-loopback';
+
+/** SSM's GetParameters as the service answers it: found ones in Parameters, the rest in InvalidParameters. */
+const STORED: Record<string, string> = {
+  '/dingtalk-callback/prod/dingtalk-token': 'prod-token-value',
+  '/dingtalk-callback/prod/dingtalk-aes-key': 'prodAesKey'.padEnd(43, 'k'),
+  '/dingtalk-callback/prod/dingtalk-app-secret': 'app-secret-value',
+};
+
+describe('Secrets from SSM Parameter Store (a loopback stand-in for SSM GetParameters that checks SigV4)', function () {
+  this.timeout(30_000);
+  let ssm: AwsJsonPeer;
+
+  before(async () => {
+    ssm = await startAwsJsonPeer((target, input) => {
+      if (target !== 'AmazonSSM.GetParameters')
+        return { status: 400, body: { __type: 'UnknownOperationException' } };
+      if (input.WithDecryption !== true)
+        return { status: 400, body: { __type: 'ValidationException', message: 'decrypt' } };
+      const names = input.Names as string[];
+      return {
+        status: 200,
+        body: {
+          Parameters: names
+            .filter((name) => name in STORED)
+            .map((name) => ({ Name: name, Type: 'SecureString', Value: STORED[name], Version: 1 })),
+          InvalidParameters: names.filter((name) => !(name in STORED)),
+        },
+      };
+    });
+  });
+
+  after(() => ssm.close());
+
+  const env = {
+    DINGTALK_TOKEN_PARAM: '/dingtalk-callback/prod/dingtalk-token',
+    DINGTALK_AES_KEY_PARAM: '/dingtalk-callback/prod/dingtalk-aes-key',
+    DINGTALK_OWNER_KEY: 'dingcorp',
+  };
+
+  const sources: Array<[string, () => ParameterSource]> = [
+    [
+      'the callback’s signed GetParameters',
+      () =>
+        new SignedSsmParameterSource({
+          region: 'ap-southeast-1',
+          endpoint: ssm.endpoint,
+          credentials: TEST_AWS_CREDENTIALS,
+        }),
+    ],
+    [
+      'Powertools Parameters (stream and recovery functions)',
+      () => new PowertoolsParameterSource({ region: 'ap-southeast-1', endpoint: ssm.endpoint }),
+    ],
+  ];
+
+  for (const [name, open] of sources) {
+    describe(name, () => {
+      let saved: NodeJS.ProcessEnv;
+      before(() => {
+        // The SDK's credential chain reads these, as in Lambda.
+        saved = { ...process.env };
+        process.env.AWS_ACCESS_KEY_ID = TEST_AWS_CREDENTIALS.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = TEST_AWS_CREDENTIALS.secretAccessKey;
+        process.env.AWS_SESSION_TOKEN = TEST_AWS_CREDENTIALS.sessionToken;
+      });
+      after(() => {
+        process.env = saved;
+      });
+
+      it('GIVEN *_PARAM names WHEN resolved THEN the variables hold the decrypted values, fetched with a valid signature', async () => {
+        ssm.received.length = 0;
+        const resolved = await withSecretsResolved(env, open());
+        expect(resolved).to.include({
+          DINGTALK_TOKEN: 'prod-token-value',
+          DINGTALK_AES_KEY: STORED['/dingtalk-callback/prod/dingtalk-aes-key'],
+          DINGTALK_OWNER_KEY: 'dingcorp',
+        });
+        expect(ssm.received.length).to.be.at.least(1);
+        for (const request of ssm.received) expect(await signatureIsValid(request)).to.equal(true);
+      });
+
+      it('GIVEN a parameter that does not exist WHEN resolved THEN a configuration error names variable and parameter, no value', async () => {
+        const error = await withSecretsResolved(
+          { ...env, DINGTALK_APP_SECRET_PARAM: '/dingtalk-callback/prod/missing' },
+          open(),
+        ).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(ConfigError);
+        expect((error as Error).message)
+          .to.contain('DINGTALK_APP_SECRET_PARAM')
+          .and.contain('/dingtalk-callback/prod/missing');
+        expect((error as Error).message).not.to.contain('prod-token-value');
+      });
+    });
+  }
+
+  it('GIVEN no *_PARAM WHEN resolved THEN nothing is fetched (local runs keep plain variables)', async () => {
+    ssm.received.length = 0;
+    const plain = { DINGTALK_TOKEN: 'local', DINGTALK_AES_KEY: 'x'.repeat(43) };
+    expect(
+      await withSecretsResolved(
+        plain,
+        new SignedSsmParameterSource({
+          region: 'ap-southeast-1',
+          endpoint: ssm.endpoint,
+          credentials: TEST_AWS_CREDENTIALS,
+        }),
+      ),
+    ).to.deep.equal(plain);
+    expect(ssm.received).to.have.length(0);
+    expect(parameterNames(env)).to.deep.equal([
+      '/dingtalk-callback/prod/dingtalk-token',
+      '/dingtalk-callback/prod/dingtalk-aes-key',
+    ]);
+  });
+});
