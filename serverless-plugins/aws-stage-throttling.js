@@ -11,7 +11,9 @@ function throttlingPatch({ rateLimit, burstLimit }) {
   const rate = Number(rateLimit);
   const burst = Number(burstLimit);
   if (!(rate > 0) || !Number.isInteger(burst) || burst < 1) {
-    throw new Error(`custom.apiThrottling needs a positive rateLimit and an integer burstLimit >= 1 (got ${rateLimit}, ${burstLimit})`);
+    throw new Error(
+      `custom.apiThrottling needs a positive rateLimit and an integer burstLimit >= 1 (got ${rateLimit}, ${burstLimit})`,
+    );
   }
   return [
     { op: 'replace', path: '/*/*/throttling/rateLimit', value: String(rate) },
