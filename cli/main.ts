@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { InstanceStatus } from '../lib/approval-projection';
 import { approvals } from './approvals';
 import { events } from './events';
+import { putSecrets } from './put-secrets';
 import { recover } from './recover';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
@@ -31,6 +32,9 @@ Commands:
   recover                Store every push DingTalk gave up on (its failed list), page by page
       --journal DIR        where each page is kept until stored (default .dingtalk-recovery)
       --json               the report as one JSON object
+  put-secrets --stage S  Store the set DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_APP_SECRET and
+                         FORWARD_SECRET as SSM SecureStrings /dingtalk-callback/S/… (AWS deployments)
+      --region R           AWS region (default: AWS_REGION)
 
 Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
 EVENTS_TABLE, APPROVALS_TABLE, DYNAMODB_ENDPOINT; register/update/show/delete/recover also
@@ -142,6 +146,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         },
       });
       return recover({ journal: values.journal, json: values.json }, env);
+    }
+    case 'put-secrets': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { stage: { type: 'string' }, region: { type: 'string' } },
+      });
+      if (!values.stage || !/^[A-Za-z0-9-]+$/.test(values.stage)) return usage('put-secrets needs --stage');
+      return putSecrets({ stage: values.stage, ...(values.region ? { region: values.region } : {}) }, env);
     }
     case undefined:
     case 'help':

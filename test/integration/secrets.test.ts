@@ -6,6 +6,7 @@ import { parameterNames, withSecretsResolved } from '../../lib/secrets';
 import { SignedSsmParameterSource } from '../../lib/ssm-parameter-source';
 import type { AwsJsonPeer } from '../support/aws-loopback';
 import { signatureIsValid, startAwsJsonPeer, TEST_AWS_CREDENTIALS } from '../support/aws-loopback';
+import { runCli } from '../support/cli';
 
 /** SSM's GetParameters as the service answers it: found ones in Parameters, the rest in InvalidParameters. */
 const STORED: Record<string, string> = {
@@ -14,12 +15,22 @@ const STORED: Record<string, string> = {
   '/dingtalk-callback/prod/dingtalk-app-secret': 'app-secret-value',
 };
 
-describe('Secrets from SSM Parameter Store (a loopback stand-in for SSM GetParameters that checks SigV4)', function () {
+describe('Secrets in SSM Parameter Store (a loopback stand-in for SSM GetParameters/PutParameter that checks SigV4)', function () {
   this.timeout(30_000);
   let ssm: AwsJsonPeer;
 
   before(async () => {
     ssm = await startAwsJsonPeer((target, input) => {
+      if (target === 'AmazonSSM.PutParameter') {
+        if (input.Type !== 'SecureString' || input.Overwrite !== true) {
+          return {
+            status: 400,
+            body: { __type: 'ValidationException', message: 'SecureString with Overwrite expected' },
+          };
+        }
+        STORED[input.Name as string] = input.Value as string;
+        return { status: 200, body: { Version: 2, Tier: 'Standard' } };
+      }
       if (target !== 'AmazonSSM.GetParameters')
         return { status: 400, body: { __type: 'UnknownOperationException' } };
       if (input.WithDecryption !== true)
@@ -103,6 +114,53 @@ describe('Secrets from SSM Parameter Store (a loopback stand-in for SSM GetParam
       });
     });
   }
+
+  it('GIVEN secrets in the environment WHEN `put-secrets --stage staging` runs THEN SecureStrings the functions can read back, names printed, values not', async () => {
+    const token = 'staging-token-1';
+    const aesKey = 'stagingAesKey'.padEnd(43, 'z');
+    const result = await runCli(['put-secrets', '--stage', 'staging', '--region', 'ap-southeast-1'], {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: TEST_AWS_CREDENTIALS.sessionToken,
+      SSM_ENDPOINT: ssm.endpoint,
+      DINGTALK_TOKEN: token,
+      DINGTALK_AES_KEY: aesKey,
+      DINGTALK_APP_SECRET: '',
+      FORWARD_SECRET: '',
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout)
+      .to.contain('/dingtalk-callback/staging/dingtalk-token')
+      .and.not.contain(token)
+      .and.not.contain(aesKey);
+    const resolved = await withSecretsResolved(
+      {
+        DINGTALK_TOKEN_PARAM: '/dingtalk-callback/staging/dingtalk-token',
+        DINGTALK_AES_KEY_PARAM: '/dingtalk-callback/staging/dingtalk-aes-key',
+      },
+      new SignedSsmParameterSource({
+        region: 'ap-southeast-1',
+        endpoint: ssm.endpoint,
+        credentials: TEST_AWS_CREDENTIALS,
+      }),
+    );
+    expect(resolved).to.include({ DINGTALK_TOKEN: token, DINGTALK_AES_KEY: aesKey });
+  });
+
+  it('GIVEN a malformed AES key WHEN `put-secrets` runs THEN refused before anything is stored', async () => {
+    const result = await runCli(['put-secrets', '--stage', 'bad'], {
+      ...process.env,
+      SSM_ENDPOINT: ssm.endpoint,
+      DINGTALK_AES_KEY: 'short',
+      DINGTALK_TOKEN: 'tok',
+    });
+    expect(result.code).to.equal(2);
+    expect(result.stderr)
+      .to.contain('DINGTALK_AES_KEY must be exactly 43 characters')
+      .and.not.contain('short');
+    expect(Object.keys(STORED).some((name) => name.startsWith('/dingtalk-callback/bad/'))).to.equal(false);
+  });
 
   it('GIVEN no *_PARAM WHEN resolved THEN nothing is fetched (local runs keep plain variables)', async () => {
     ssm.received.length = 0;
