@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { encode } from 'cbor-x';
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EncryptedReply } from '../../lib/dingtalk-crypto';
@@ -70,6 +70,18 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
   let unzipped: string;
   let fake: TablestoreWireFake;
   let env: NodeJS.ProcessEnv;
+  let template: {
+    Resources: Record<
+      string,
+      {
+        Properties: {
+          Policies?: Array<{
+            PolicyDocument: { Statement: Array<{ Action: string[]; Resource: string[] }> };
+          }>;
+        };
+      }
+    >;
+  };
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'aliyun-package-'));
@@ -97,6 +109,9 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     // The Alibaba plugin ignores --package: its artifact is always .serverless/<service>.zip.
     zip = join(work, 'dingtalk-callback.zip');
     copyFileSync(join(PROJECT_ROOT, '.serverless', 'dingtalk-callback.zip'), zip);
+    template = JSON.parse(
+      readFileSync(join(PROJECT_ROOT, '.serverless', 'configuration-template-update.json'), 'utf8'),
+    ) as typeof template;
     unzipped = join(work, 'unzipped');
     new AdmZip(zip).extractAllTo(unzipped, true);
     fake = await new TablestoreWireFake({
@@ -133,6 +148,27 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     ]);
     expect(statSync(zip).size).to.be.below(3 * 1024 * 1024);
     expect(readdirSync(unzipped)).to.deep.equal(['aliyun-bundle']);
+  });
+
+  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the three tables of this instance only', () => {
+    const statements = template.Resources['sls-fc-exec-role']!.Properties.Policies!.flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
+    const ots = statements.filter((statement) =>
+      statement.Action.some((action) => action.startsWith('ots:')),
+    );
+    expect(ots).to.have.length(1);
+    expect(ots[0]!.Action.sort()).to.deep.equal([
+      'ots:GetRange',
+      'ots:GetRow',
+      'ots:PutRow',
+      'ots:UpdateRow',
+    ]);
+    expect(ots[0]!.Resource).to.deep.equal([
+      'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_events_dev',
+      'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_approvals_dev',
+      'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_parked_dev',
+    ]);
   });
 
   for (const shape of ['api-gateway', 'fc3-http-trigger'] as const) {
