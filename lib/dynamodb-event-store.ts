@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from './event-store';
+import { storedEventFrom } from './event-store';
 
 /** Index names as declared in serverless.aws.yml. */
 export const EVENT_TABLE_INDEXES = {
@@ -115,16 +116,7 @@ export class DynamoDbEventStore implements EventStore {
 
 /** An events-table item (from a read or a stream image) as the StoredEvent it holds. */
 export function toStoredEvent(item: Record<string, unknown>): StoredEvent {
-  const event: StoredEvent = {
-    eventId: String(item.eventId),
-    eventType: String(item.eventType),
-    receivedAt: String(item.receivedAt),
-    ownerKey: String(item.ownerKey),
-    payload: String(item.payload),
-  };
-  if (typeof item.corpId === 'string') event.corpId = item.corpId;
-  if (typeof item.eventTime === 'number') event.eventTime = item.eventTime;
-  if (typeof item.processInstanceId === 'string') event.processInstanceId = item.processInstanceId;
-  if (item.source === 'recovery') event.source = 'recovery';
+  const event = storedEventFrom(item);
+  if (!event) throw new Error(`events-table item ${String(item.eventId)} lacks a required attribute`);
   return event;
 }

@@ -1,18 +1,13 @@
-import type { AwsCredentials } from './aws-json-client';
+import type { AwsJsonClientOptions } from './aws-json-client';
 import { AwsJsonClient, AwsRequestError } from './aws-json-client';
 import type { EventWriter, PutOutcome, StoredEvent } from './event-store';
 
-export interface DynamoDbEventWriterOptions {
+export type DynamoDbEventWriterOptions = Omit<
+  AwsJsonClientOptions,
+  'service' | 'targetPrefix' | 'contentType'
+> & {
   tableName: string;
-  region: string;
-  /** DynamoDB Local; default `https://dynamodb.<region>.amazonaws.com`. */
-  endpoint?: string;
-  credentials?: AwsCredentials;
-  maxAttempts?: number;
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  now?: () => Date;
-}
+};
 
 /**
  * The callback's only storage call: a conditional PutItem (`attribute_not_exists(eventId)`), as one

@@ -13,22 +13,7 @@ export function storedEventToJson(event: StoredEvent): string {
 
 /** Removes the whitespace between JSON tokens, leaving strings and numbers byte for byte. */
 export function compactJson(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i] as string;
-    if (inString) {
-      out += char;
-      if (char === '\\') out += text[++i] ?? '';
-      else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-      out += char;
-    } else if (char !== ' ' && char !== '\n' && char !== '\r' && char !== '\t') {
-      out += char;
-    }
-  }
-  return out;
+  return mapOutsideStrings(text, (code) => code.replace(/[ \n\r\t]+/g, ''));
 }
 
 /**
@@ -37,27 +22,25 @@ export function compactJson(text: string): string {
  * `{"taskId":"90071992547409931"}`.
  */
 export function quoteUnsafeIntegers(text: string): string {
+  return mapOutsideStrings(text, (code) =>
+    code.replace(/-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (literal) =>
+      /^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal)) ? `"${literal}"` : literal,
+    ),
+  );
+}
+
+/** Applies `map` to the parts of a JSON text outside string literals; string literals pass unchanged. */
+function mapOutsideStrings(text: string, map: (code: string) => string): string {
   let out = '';
-  let inString = false;
+  let start = 0;
   for (let i = 0; i < text.length; i++) {
-    const char = text[i] as string;
-    if (inString) {
-      out += char;
-      if (char === '\\') out += text[++i] ?? '';
-      else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-      out += char;
-    } else if (char === '-' || (char >= '0' && char <= '9')) {
-      let end = i + 1;
-      while (end < text.length && /[0-9.eE+-]/.test(text[end] as string)) end++;
-      const literal = text.slice(i, end);
-      const unsafe = /^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal));
-      out += unsafe ? `"${literal}"` : literal;
-      i = end - 1;
-    } else {
-      out += char;
-    }
+    if (text[i] !== '"') continue;
+    out += map(text.slice(start, i));
+    let end = i + 1;
+    while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+    out += text.slice(i, end + 1);
+    i = end;
+    start = end + 1;
   }
-  return out;
+  return out + map(text.slice(start));
 }

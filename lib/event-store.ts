@@ -39,3 +39,25 @@ export interface EventStore extends EventWriter {
   list(query: EventQuery): Promise<StoredEvent[]>;
   get(eventId: string): Promise<StoredEvent | undefined>;
 }
+
+const REQUIRED_FIELDS = ['eventId', 'eventType', 'receivedAt', 'ownerKey', 'payload'] as const;
+
+/**
+ * A stored event from its persisted fields, whatever holds them: a DynamoDB item or stream image,
+ * Tablestore columns, a Tablestore trigger record. Undefined when a required field is not a string.
+ */
+export function storedEventFrom(fields: Readonly<Record<string, unknown>>): StoredEvent | undefined {
+  if (REQUIRED_FIELDS.some((name) => typeof fields[name] !== 'string')) return undefined;
+  const event: StoredEvent = {
+    eventId: fields.eventId as string,
+    eventType: fields.eventType as string,
+    receivedAt: fields.receivedAt as string,
+    ownerKey: fields.ownerKey as string,
+    payload: fields.payload as string,
+  };
+  if (typeof fields.corpId === 'string') event.corpId = fields.corpId;
+  if (typeof fields.eventTime === 'number') event.eventTime = fields.eventTime;
+  if (typeof fields.processInstanceId === 'string') event.processInstanceId = fields.processInstanceId;
+  if (fields.source === 'recovery') event.source = 'recovery';
+  return event;
+}

@@ -1,6 +1,7 @@
 import TableStore from 'tablestore';
 import type { Client, Columns } from 'tablestore';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from './event-store';
+import { storedEventFrom } from './event-store';
 import { isConditionCheckFailure, rowColumns } from './tablestore-client';
 
 /** How many rows a listing reads per GetRange call. */
@@ -80,17 +81,8 @@ export class TablestoreEventStore implements EventStore {
   }
 }
 
-function toStoredEvent(eventId: string, columns: Record<string, string | number | boolean>): StoredEvent {
-  const event: StoredEvent = {
-    eventId,
-    eventType: String(columns.eventType),
-    receivedAt: String(columns.receivedAt),
-    ownerKey: String(columns.ownerKey),
-    payload: String(columns.payload),
-  };
-  if (typeof columns.corpId === 'string') event.corpId = columns.corpId;
-  if (typeof columns.eventTime === 'number') event.eventTime = columns.eventTime;
-  if (typeof columns.processInstanceId === 'string') event.processInstanceId = columns.processInstanceId;
-  if (columns.source === 'recovery') event.source = 'recovery';
+function toStoredEvent(eventId: string, columns: Record<string, unknown>): StoredEvent {
+  const event = storedEventFrom({ ...columns, eventId });
+  if (!event) throw new Error(`events-table row ${eventId} lacks a required column`);
   return event;
 }

@@ -1,5 +1,6 @@
 import { Decoder } from 'cbor-x';
 import type { StoredEvent } from './event-store';
+import { storedEventFrom } from './event-store';
 import type { Logger } from './logger';
 
 /**
@@ -41,22 +42,7 @@ function exact(value: unknown): unknown {
 
 /** An events-table row from the trigger as the StoredEvent it holds; undefined if it is not one. */
 export function storedEventFromRecord(record: TablestoreStreamRecord): StoredEvent | undefined {
-  if (record.Type !== 'PutRow') return undefined;
-  const columns = recordColumns(record);
-  const required = ['eventId', 'eventType', 'receivedAt', 'ownerKey', 'payload'] as const;
-  if (required.some((name) => typeof columns[name] !== 'string')) return undefined;
-  const event: StoredEvent = {
-    eventId: columns.eventId as string,
-    eventType: columns.eventType as string,
-    receivedAt: columns.receivedAt as string,
-    ownerKey: columns.ownerKey as string,
-    payload: columns.payload as string,
-  };
-  if (typeof columns.corpId === 'string') event.corpId = columns.corpId;
-  if (typeof columns.eventTime === 'number') event.eventTime = columns.eventTime;
-  if (typeof columns.processInstanceId === 'string') event.processInstanceId = columns.processInstanceId;
-  if (columns.source === 'recovery') event.source = 'recovery';
-  return event;
+  return record.Type === 'PutRow' ? storedEventFrom(recordColumns(record)) : undefined;
 }
 
 /** Where records that cannot be processed are set aside, with the reason (never the triggering table). */
