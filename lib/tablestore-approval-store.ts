@@ -4,7 +4,7 @@ import type { Client, Columns } from 'tablestore';
 import type { Approval, ApprovalChange, ApprovalState, InstanceStatus } from './approval-projection';
 import { mergeApproval } from './approval-projection';
 import type { ApprovalStore } from './approval-store';
-import { isConditionCheckFailure, rowColumns } from './tablestore-client';
+import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
 
 /** Attempts when concurrent writers keep changing the row under us (each attempt is one read + one write). */
 const MAX_ATTEMPTS = 20;
@@ -73,22 +73,9 @@ export class TablestoreApprovalStore implements ApprovalStore {
   /** A full range read, sorted by createTime: the projection is one small row per instance. */
   async list(query: { status?: InstanceStatus; limit: number }): Promise<Approval[]> {
     const approvals: Approval[] = [];
-    let start: Array<Record<string, unknown>> = [{ processInstanceId: TableStore.INF_MIN }];
-    for (;;) {
-      const page = await this.client.getRange({
-        tableName: this.tableName,
-        direction: TableStore.Direction.FORWARD,
-        inclusiveStartPrimaryKey: start as never,
-        exclusiveEndPrimaryKey: [{ processInstanceId: TableStore.INF_MAX }],
-        limit: 500,
-        maxVersions: 1,
-      });
-      for (const row of page.rows) {
-        const approval = (JSON.parse(String(rowColumns(row.attributes).state)) as ApprovalState).approval;
-        if (query.status === undefined || approval.status === query.status) approvals.push(approval);
-      }
-      if (!page.nextStartPrimaryKey) break;
-      start = page.nextStartPrimaryKey.map(({ name, value }) => ({ [name]: value }));
+    for await (const row of allRows(this.client, this.tableName, 'processInstanceId')) {
+      const approval = (JSON.parse(String(rowColumns(row.attributes).state)) as ApprovalState).approval;
+      if (query.status === undefined || approval.status === query.status) approvals.push(approval);
     }
     approvals.sort((a, b) => (b.createTime ?? 0) - (a.createTime ?? 0));
     return approvals.slice(0, query.limit);

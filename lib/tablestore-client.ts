@@ -1,5 +1,5 @@
 import TableStore from 'tablestore';
-import type { Client } from 'tablestore';
+import type { Client, Row } from 'tablestore';
 
 export interface TablestoreCredentials {
   accessKeyId: string;
@@ -52,4 +52,30 @@ export function rowColumns(attributes: ReadonlyArray<{ columnName: string; colum
         : (value as string | number | boolean);
   }
   return record;
+}
+
+/**
+ * Every row of a table with a single primary key column, in key order, page by page (GetRange from
+ * INF_MIN to INF_MAX). Tablestore orders by primary key only: listings sort what this yields.
+ */
+export async function* allRows(
+  client: Client,
+  tableName: string,
+  primaryKey: string,
+  pageSize = 500,
+): AsyncGenerator<Row> {
+  let start: Array<Record<string, unknown>> = [{ [primaryKey]: TableStore.INF_MIN }];
+  for (;;) {
+    const page = await client.getRange({
+      tableName,
+      direction: TableStore.Direction.FORWARD,
+      inclusiveStartPrimaryKey: start as never,
+      exclusiveEndPrimaryKey: [{ [primaryKey]: TableStore.INF_MAX }],
+      limit: pageSize,
+      maxVersions: 1,
+    });
+    yield* page.rows;
+    if (!page.nextStartPrimaryKey) return;
+    start = page.nextStartPrimaryKey.map(({ name, value }) => ({ [name]: value }));
+  }
 }

@@ -2,10 +2,7 @@ import TableStore from 'tablestore';
 import type { Client, Columns } from 'tablestore';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from './event-store';
 import { storedEventFrom } from './event-store';
-import { isConditionCheckFailure, rowColumns } from './tablestore-client';
-
-/** How many rows a listing reads per GetRange call. */
-const PAGE = 500;
+import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
 
 /**
  * Events in Tablestore, one row per eventId (primary key `eventId` STRING). PutRow with
@@ -56,25 +53,11 @@ export class TablestoreEventStore implements EventStore {
    */
   async list(query: EventQuery): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
-    let start: Array<Record<string, unknown>> = [{ eventId: TableStore.INF_MIN }];
-    for (;;) {
-      const page = await this.client.getRange({
-        tableName: this.tableName,
-        direction: TableStore.Direction.FORWARD,
-        inclusiveStartPrimaryKey: start as never,
-        exclusiveEndPrimaryKey: [{ eventId: TableStore.INF_MAX }],
-        limit: PAGE,
-        maxVersions: 1,
-      });
-      for (const row of page.rows) {
-        const eventId = String(row.primaryKey?.[0]?.value ?? '');
-        const event = toStoredEvent(eventId, rowColumns(row.attributes));
-        if (query.eventType !== undefined && event.eventType !== query.eventType) continue;
-        if (query.since !== undefined && event.receivedAt < query.since) continue;
-        events.push(event);
-      }
-      if (!page.nextStartPrimaryKey) break;
-      start = page.nextStartPrimaryKey.map(({ name, value }) => ({ [name]: value }));
+    for await (const row of allRows(this.client, this.tableName, 'eventId')) {
+      const event = toStoredEvent(String(row.primaryKey?.[0]?.value ?? ''), rowColumns(row.attributes));
+      if (query.eventType !== undefined && event.eventType !== query.eventType) continue;
+      if (query.since !== undefined && event.receivedAt < query.since) continue;
+      events.push(event);
     }
     events.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0));
     return events.slice(0, query.limit);

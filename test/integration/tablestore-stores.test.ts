@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createTablestoreClient } from '../../lib/tablestore-client';
+import { allRows, createTablestoreClient } from '../../lib/tablestore-client';
 import { TablestoreApprovalStore } from '../../lib/tablestore-approval-store';
 import { TablestoreEventStore } from '../../lib/tablestore-event-store';
 import { approvalStoreContract } from '../contract/approval-store.contract';
@@ -66,6 +66,26 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
     expect(error?.code).to.equal(403);
     expect(error?.message).to.contain('OTSAuthFailed');
     expect(fake.rawRow('events', 'auth-check')).to.equal(undefined);
+  });
+
+  it('GIVEN more rows than a page WHEN read with allRows THEN every row once, in key order, across pages', async () => {
+    const store = new TablestoreEventStore(client(), 'events');
+    const ids = Array.from({ length: 10 }, (_, i) => `page-${String(i).padStart(2, '0')}`);
+    for (const eventId of [...ids].reverse()) {
+      await store.put({
+        eventId,
+        eventType: 'paging',
+        receivedAt: new Date().toISOString(),
+        ownerKey: 'o',
+        payload: '{}',
+      });
+    }
+    const seen: string[] = [];
+    for await (const row of allRows(client(), 'events', 'eventId', 3)) {
+      const id = String(row.primaryKey?.[0]?.value);
+      if (id.startsWith('page-')) seen.push(id);
+    }
+    expect(seen).to.deep.equal(ids);
   });
 
   eventStoreContract(
