@@ -1,4 +1,4 @@
-import type { DingTalkApi, FailedPushItem, FailedPushPage } from './dingtalk-api';
+import type { DingTalkApi, FailedPushPage } from './dingtalk-api';
 import { quoteUnsafeIntegers } from './event-json';
 import type { EventStore, PutOutcome, StoredEvent } from './event-store';
 import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from './events';
@@ -162,5 +162,3 @@ function stringField(record: Record<string, unknown>, key: string): string | und
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-export type { FailedPushItem };

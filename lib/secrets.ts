@@ -44,10 +44,3 @@ export async function withSecretsResolved(
   for (const { variable, name } of wanted) resolved[variable] = values[name];
   return resolved;
 }
-
-/** The SSM parameter names `env` refers to: what the function's IAM role must allow reading, and no more. */
-export function parameterNames(env: Env): string[] {
-  return SECRET_VARIABLES.map((variable) => env[`${variable}_PARAM`]?.trim()).filter(
-    (name): name is string => !!name,
-  );
-}

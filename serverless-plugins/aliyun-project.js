@@ -218,4 +218,3 @@ class AliyunProject {
 
 module.exports = AliyunProject;
 module.exports.planAliyunDeployment = planAliyunDeployment;
-module.exports.bundleFunctions = bundleFunctions;
