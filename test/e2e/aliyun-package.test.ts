@@ -12,6 +12,7 @@ import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config'
 import { fcHttpEvent } from '../support/aliyun-events';
 import { runCli } from '../support/cli';
 import { devCrypto, signedPush } from '../support/dingtalk-client';
+import { freePort } from '../support/local-stack';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
 
 const TABLES = {
@@ -222,6 +223,18 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       .split('\n')
       .map((line) => JSON.parse(line) as { eventId: string; payload: unknown });
     expect(rows.find((row) => row.eventId === eventId)?.payload).to.deep.equal(JSON.parse(plaintext));
+  });
+
+  it('GIVEN Tablestore unreachable WHEN a push arrives THEN 503 (DingTalk retries), no success', async () => {
+    const push = signedPush(JSON.stringify({ EventType: 'user_add_org', eventId: `down-${randomUUID()}` }));
+    const [response] = await invokeFromArtifact(
+      join(unzipped, 'aliyun-bundle/callback.js'),
+      { ...env, TABLESTORE_ENDPOINT: `http://127.0.0.1:${await freePort()}` },
+      [fcHttpEvent('api-gateway', push)],
+    );
+    const { statusCode, body } = response as { statusCode: number; body: string };
+    expect(statusCode).to.equal(503);
+    expect(body).not.to.contain('encrypt');
   });
 
   it('GIVEN a push with a wrong signature WHEN handled THEN 401 and no row', async () => {
