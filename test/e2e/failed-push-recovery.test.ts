@@ -7,7 +7,7 @@ import { quoteUnsafeIntegers } from '../../lib/event-json';
 import { storedEventFromFailedItem } from '../../lib/failed-push-recovery';
 import { runCli } from '../support/cli';
 import { post, signedPush } from '../support/dingtalk-client';
-import { DingTalkOpenApiStandIn } from '../support/dingtalk-open-api-standin';
+import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standin';
 import type { LocalStack } from '../support/local-stack';
 import { freePort, sharedLocalStack } from '../support/local-stack';
 

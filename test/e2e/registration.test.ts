@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { runCli } from '../support/cli';
-import { DingTalkOpenApiStandIn } from '../support/dingtalk-open-api-standin';
+import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standin';
 import type { LocalStack } from '../support/local-stack';
 import { freePort, sharedLocalStack } from '../support/local-stack';
 

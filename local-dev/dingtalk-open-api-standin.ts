@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DingTalkCrypto, randomNonce } from '../../lib/dingtalk-crypto';
-import type { EncryptedReply } from '../../lib/dingtalk-crypto';
+import { DingTalkCrypto, randomNonce } from '../lib/dingtalk-crypto';
+import type { EncryptedReply } from '../lib/dingtalk-crypto';
 
 /**
  * A loopback stand-in for DingTalk's open API (oapi), which cannot be reached from here. It follows
@@ -66,13 +66,16 @@ export class DingTalkOpenApiStandIn {
     return this.failed.length;
   }
 
-  async start(): Promise<this> {
+  async start(port = 0): Promise<this> {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         response.writeHead(500).end(String(error));
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     return this;
   }
 
