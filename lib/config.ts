@@ -65,6 +65,23 @@ export function loadDingTalkSettings(env: Env): DingTalkSettings {
   return settings;
 }
 
+/** What answering DingTalk needs, without any store: enough for check_url. */
+export function loadIngestConfig(env: Env): Pick<CallbackConfig, 'dingtalk' | 'maxBodyBytes'> {
+  const problems: string[] = [];
+  const dingtalk = readDingTalkSettings(env, problems);
+  const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { dingtalk, maxBodyBytes };
+}
+
+/** The events table name alone (Tablestore stores; DynamoDB's comes with loadCallbackConfig). */
+export function loadEventsTable(env: Env): string {
+  const problems: string[] = [];
+  const table = tableName(env, 'EVENTS_TABLE', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return table;
+}
+
 export function loadCallbackConfig(env: Env): CallbackConfig {
   const problems: string[] = [];
   const dingtalk = readDingTalkSettings(env, problems);

@@ -29,7 +29,12 @@ interface Invocation {
 }
 
 /** Invokes a handler file from the unzipped artifact in a process of its own, as FC's runtime does. */
-function invokeFromArtifact(bundle: string, env: NodeJS.ProcessEnv, events: Buffer[]): Promise<unknown[]> {
+function invokeFromArtifact(
+  bundle: string,
+  env: NodeJS.ProcessEnv,
+  events: Buffer[],
+  context: unknown = CONTEXT,
+): Promise<unknown[]> {
   const child = fork(join(PROJECT_ROOT, 'test/support/fc-invoke.cjs'), [], {
     env,
     execArgv: [],
@@ -37,7 +42,7 @@ function invokeFromArtifact(bundle: string, env: NodeJS.ProcessEnv, events: Buff
   });
   const invocations: Invocation[] = events.map((event) => ({
     eventBase64: event.toString('base64'),
-    context: CONTEXT,
+    context,
   }));
   return new Promise((resolve, reject) => {
     child.once('message', (results) => {
@@ -182,6 +187,26 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       expect(fake.rowCount(TABLES.events)).to.equal(before);
     });
   }
+
+  it('GIVEN only DINGTALK_* set and no FC credentials WHEN check_url arrives on both shapes THEN success; a real event THEN 503', async () => {
+    const onlyDingTalk = { PATH: process.env.PATH ?? '', ...DEV_DINGTALK_ENV };
+    const responses = await invokeFromArtifact(
+      join(unzipped, 'aliyun-bundle/callback.js'),
+      onlyDingTalk,
+      [
+        fcHttpEvent('api-gateway', signedPush('{"EventType":"check_url"}')),
+        fcHttpEvent('fc3-http-trigger', signedPush('{"EventType":"check_url"}')),
+        fcHttpEvent(
+          'api-gateway',
+          signedPush(JSON.stringify({ EventType: 'user_add_org', eventId: 'needs-a-store' })),
+        ),
+      ],
+      {},
+    );
+    expect(decryptedReply(responses[0])).to.equal('success');
+    expect(decryptedReply(responses[1])).to.equal('success');
+    expect((responses[2] as { statusCode: number }).statusCode).to.equal(503);
+  });
 
   it('GIVEN an event delivered on both shapes and retried WHEN handled THEN success each time and one Tablestore row', async () => {
     const eventId = `aliyun-${randomUUID()}`;
