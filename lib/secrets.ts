@@ -13,6 +13,11 @@ export const SECRET_VARIABLES = [
   'FORWARD_SECRET',
 ] as const;
 
+/** Secrets needed only with some setting: without it, their parameter may not exist and is not read. */
+const NEEDED_ONLY_WITH: Partial<Record<(typeof SECRET_VARIABLES)[number], string>> = {
+  FORWARD_SECRET: 'FORWARD_URL',
+};
+
 /** Fetches decrypted parameters by name; names it does not know are left out of the result. */
 export interface ParameterSource {
   get(names: readonly string[]): Promise<Record<string, string>>;
@@ -27,6 +32,8 @@ export async function withSecretsResolved(
 ): Promise<Record<string, string | undefined>> {
   const wanted = SECRET_VARIABLES.flatMap((variable) => {
     const name = env[`${variable}_PARAM`]?.trim();
+    const setting = NEEDED_ONLY_WITH[variable];
+    if (setting !== undefined && !env[setting]?.trim()) return [];
     return name ? [{ variable, name }] : [];
   });
   if (wanted.length === 0) return { ...env };

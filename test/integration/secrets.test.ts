@@ -162,6 +162,20 @@ describe('Secrets in SSM Parameter Store (a loopback stand-in for SSM GetParamet
     expect(Object.keys(STORED).some((name) => name.startsWith('/dingtalk-callback/bad/'))).to.equal(false);
   });
 
+  it('GIVEN FORWARD_SECRET_PARAM but no FORWARD_URL WHEN resolved THEN the (absent) forwarding secret is not read', async () => {
+    ssm.received.length = 0;
+    const resolved = await withSecretsResolved(
+      { FORWARD_SECRET_PARAM: '/dingtalk-callback/prod/forward-secret', FORWARD_URL: '' },
+      new SignedSsmParameterSource({
+        region: 'ap-southeast-1',
+        endpoint: ssm.endpoint,
+        credentials: TEST_AWS_CREDENTIALS,
+      }),
+    );
+    expect(resolved.FORWARD_SECRET).to.equal(undefined);
+    expect(ssm.received).to.have.length(0);
+  });
+
   it('GIVEN no *_PARAM WHEN resolved THEN nothing is fetched (local runs keep plain variables)', async () => {
     ssm.received.length = 0;
     const plain = { DINGTALK_TOKEN: 'local', DINGTALK_AES_KEY: 'x'.repeat(43) };
