@@ -4,6 +4,7 @@ import { loadCallbackConfig } from '../../lib/config';
 import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
 import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
 import { createIngest } from '../../lib/ingest';
+import { initOnce } from '../../lib/init-once';
 import { withSecretsResolved } from '../../lib/secrets';
 import { SignedSsmParameterSource } from '../../lib/ssm-parameter-source';
 
@@ -12,7 +13,7 @@ const region = process.env.AWS_REGION ?? 'us-east-1';
 
 // Built once per container, starting in the init phase: secrets from SSM (names in *_PARAM), then the
 // configuration (errors name the variable) and the signed PutItem writer (see lib/aws-json-client.ts).
-const ready = (async () => {
+const ready = initOnce(async () => {
   const env = await withSecretsResolved(process.env, new SignedSsmParameterSource({ region }));
   const config = loadCallbackConfig(env);
   return createIngest({
@@ -26,14 +27,12 @@ const ready = (async () => {
     now: Date.now,
     maxBodyBytes: config.maxBodyBytes,
   });
-})();
-// Reported by the invocations that await it, not as an unhandled rejection during init.
-ready.catch(() => undefined);
+});
 
 /** API Gateway REST proxy integration: POST /dingtalk. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const body =
     event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
-  const ingest = await ready;
+  const ingest = await ready();
   return ingest({ method: event.httpMethod, query: event.queryStringParameters ?? {}, body });
 }

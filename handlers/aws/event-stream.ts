@@ -7,6 +7,7 @@ import { loadStreamConfig } from '../../lib/config';
 import { DynamoDbApprovalStore } from '../../lib/dynamodb-approval-store';
 import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import { toStoredEvent } from '../../lib/dynamodb-event-store';
+import { initOnce } from '../../lib/init-once';
 import { createStoredEventProcessor } from '../../lib/stored-event-processor';
 import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
 import { withSecretsResolved } from '../../lib/secrets';
@@ -14,7 +15,7 @@ import { StandardWebhookForwarder } from '../../lib/webhook-forwarder';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 // Once per container, from the init phase: FORWARD_SECRET from SSM when FORWARD_SECRET_PARAM names it.
-const ready = (async () => {
+const ready = initOnce(async () => {
   const config = loadStreamConfig(await withSecretsResolved(process.env, new PowertoolsParameterSource()));
   const client = createDynamoDbDocumentClient({
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
@@ -28,15 +29,14 @@ const ready = (async () => {
     ...(config.forward ? { forwarder: new StandardWebhookForwarder(config.forward) } : {}),
     logger,
   });
-})();
-ready.catch(() => undefined);
+});
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   // Only new events matter; the event table is append-only.
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return;
   const event = toStoredEvent(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>));
-  const processStoredEvent = await ready;
+  const processStoredEvent = await ready();
   try {
     await processStoredEvent(event);
   } catch (error) {
@@ -52,6 +52,6 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
 
 /** DynamoDB Streams → per-record processing, failures reported as partial batch failures. */
 export async function handler(event: DynamoDBStreamEvent, context: Context) {
-  await ready; // a configuration problem fails the whole batch (retried), not each record
+  await ready(); // a configuration problem fails the whole batch (retried), not each record
   return processPartialResponse(event, recordHandler, processor, { context });
 }

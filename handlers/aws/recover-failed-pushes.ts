@@ -5,12 +5,13 @@ import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
 import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
 import type { RecoveryReport } from '../../lib/failed-push-recovery';
 import { recoverFailedPushes } from '../../lib/failed-push-recovery';
+import { initOnce } from '../../lib/init-once';
 import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
 import { withSecretsResolved } from '../../lib/secrets';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 // Once per container: DINGTALK_APP_SECRET from SSM when DINGTALK_APP_SECRET_PARAM names it.
-const ready = (async () => {
+const ready = initOnce(async () => {
   const config = loadRecoveryConfig(await withSecretsResolved(process.env, new PowertoolsParameterSource()));
   const api = new DingTalkApi({ ...config.api, timeoutMs: 10_000 });
   const store = new DynamoDbEventStore(
@@ -23,12 +24,11 @@ const ready = (async () => {
     config.eventsTable,
   );
   return { api, store };
-})();
-ready.catch(() => undefined);
+});
 
 /** Scheduled: drains DingTalk's failed-push list into the events table. */
 export async function handler(): Promise<RecoveryReport> {
-  const { api, store } = await ready;
+  const { api, store } = await ready();
   const report = await recoverFailedPushes({ api, store, logger, now: Date.now });
   logger.info('failed-push recovery finished', { ...report });
   return report;
