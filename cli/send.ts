@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { DingTalkCrypto, randomNonce } from '../lib/dingtalk-crypto';
-import type { EncryptedReply } from '../lib/dingtalk-crypto';
+import { DingTalkCrypto } from '../lib/dingtalk-crypto';
+import { postToCallback, signPush } from '../lib/dingtalk-push';
 import { compactJson } from '../lib/event-json';
 import { cliDingTalkSettings, defaultCallbackUrl } from './cli-config';
 
@@ -24,31 +24,18 @@ export async function send(options: SendOptions, env: NodeJS.ProcessEnv): Promis
     console.error('(no DINGTALK_* set: using the development credentials of `npm start`)');
   const crypto = new DingTalkCrypto(settings);
   const ownerKey = options.ownerKey ?? settings.ownerKeys[0] ?? '';
-  const url = new URL(options.url ?? defaultCallbackUrl(env));
-  const timestamp = String(Date.now());
-  const nonce = randomNonce(8);
   // DingTalk sends compact JSON; compacting keeps every digit of 64-bit ids.
-  const encrypt = crypto.encrypt(compactJson(text.trim()), ownerKey);
-  url.searchParams.set('signature', crypto.signature(timestamp, nonce, encrypt));
-  url.searchParams.set('timestamp', timestamp);
-  url.searchParams.set('nonce', nonce);
-
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ encrypt }),
-    signal: AbortSignal.timeout(15_000),
-    redirect: 'manual',
+  const push = signPush(crypto, compactJson(text.trim()), ownerKey);
+  const result = await postToCallback(options.url ?? defaultCallbackUrl(env), push.query, push.body, {
+    crypto,
+    timeoutMs: 15_000,
   });
-  const body = await response.text();
-  console.log(`HTTP ${response.status}`);
-  if (response.status !== 200) {
-    console.log(body);
+  console.log(`HTTP ${result.status}`);
+  if (!result.reply) {
+    console.log(result.body);
     return 1;
   }
-  const reply = JSON.parse(body) as EncryptedReply;
-  crypto.verifySignature(reply.msg_signature, reply.timeStamp, reply.nonce, reply.encrypt);
-  const decrypted = crypto.decrypt(reply.encrypt);
+  const decrypted = result.reply;
   console.log(`reply: ${decrypted.message} (signature valid, owner key ${decrypted.ownerKey})`);
   return decrypted.message === 'success' ? 0 : 1;
 }

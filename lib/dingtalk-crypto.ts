@@ -137,6 +137,12 @@ export class DingTalkCrypto {
     return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64');
   }
 
+  /** Verifies and decrypts a reply such as `reply()` builds; throws like verifySignature/decrypt. */
+  openReply(reply: EncryptedReply): DecryptedMessage {
+    this.verifySignature(reply.msg_signature, reply.timeStamp, reply.nonce, reply.encrypt);
+    return this.decrypt(reply.encrypt);
+  }
+
   /** The encrypted reply DingTalk accepts: all strings, base64 on one line. */
   reply(message: string, ownerKey: string, timeStamp: string, nonce: string = randomNonce()): EncryptedReply {
     const encrypt = this.encrypt(message, ownerKey);

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DingTalkCrypto, randomNonce } from '../lib/dingtalk-crypto';
-import type { EncryptedReply } from '../lib/dingtalk-crypto';
+import type { PushResult } from '../lib/dingtalk-push';
+import { postToCallback, signPush } from '../lib/dingtalk-push';
 
 /**
  * A loopback stand-in for DingTalk's open API (oapi), which cannot be reached from here. It follows
@@ -162,37 +163,18 @@ export class DingTalkOpenApiStandIn {
       aesKey: registration.aes_key,
       ownerKeys: [this.options.corpId],
     });
-    const timestamp = String(Date.now());
-    const nonce = randomNonce(8);
-    const encrypt = crypto.encrypt('{"EventType":"check_url"}', this.options.corpId);
-    const target = new URL(registration.url);
-    target.searchParams.set('signature', crypto.signature(timestamp, nonce, encrypt));
-    target.searchParams.set('timestamp', timestamp);
-    target.searchParams.set('nonce', nonce);
-    let status: number;
-    let text: string;
+    const push = signPush(crypto, '{"EventType":"check_url"}', this.options.corpId);
+    let result: PushResult;
     try {
-      const response = await fetch(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ encrypt }),
-        signal: AbortSignal.timeout(1500),
-        redirect: 'manual',
-      });
-      status = response.status;
-      text = await response.text();
-    } catch {
-      return 'unreachable';
+      result = await postToCallback(registration.url, push.query, push.body, { crypto, timeoutMs: 1500 });
+    } catch (error) {
+      // No answer at all is "unreachable"; an answer that does not verify is a bad reply.
+      return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'TypeError')
+        ? 'unreachable'
+        : 'bad-reply';
     }
-    if (status !== 200) return 'bad-reply';
-    try {
-      const reply = JSON.parse(text) as EncryptedReply;
-      crypto.verifySignature(reply.msg_signature, reply.timeStamp, reply.nonce, reply.encrypt);
-      const { message, ownerKey } = crypto.decrypt(reply.encrypt);
-      return message === 'success' && ownerKey === this.options.corpId ? 'success' : 'bad-reply';
-    } catch {
-      return 'bad-reply';
-    }
+    const reply = result.reply;
+    return reply?.message === 'success' && reply.ownerKey === this.options.corpId ? 'success' : 'bad-reply';
   }
 }
 

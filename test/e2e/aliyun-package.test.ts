@@ -64,9 +64,7 @@ function decryptedReply(response: unknown): string {
   };
   expect(statusCode, body).to.equal(200);
   expect(isBase64Encoded).to.equal(false);
-  const reply = JSON.parse(body) as EncryptedReply;
-  devCrypto.verifySignature(reply.msg_signature, reply.timeStamp, reply.nonce, reply.encrypt);
-  return devCrypto.decrypt(reply.encrypt).message;
+  return devCrypto.openReply(JSON.parse(body) as EncryptedReply).message;
 }
 
 describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` offline, then the unzipped handlers alone', function () {

@@ -1,5 +1,6 @@
-import { DingTalkCrypto, randomNonce } from '../../lib/dingtalk-crypto';
-import type { EncryptedReply } from '../../lib/dingtalk-crypto';
+import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
+import type { PushResult, SignedPush } from '../../lib/dingtalk-push';
+import { postToCallback, signPush } from '../../lib/dingtalk-push';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 
 /**
@@ -12,51 +13,19 @@ export const devCrypto = new DingTalkCrypto({
   ownerKeys: DEV_DINGTALK_ENV.DINGTALK_OWNER_KEY.split(','),
 });
 
-export interface SignedPush {
-  query: Record<string, string>;
-  body: string;
-}
+export type { PushResult, SignedPush };
 
 export function signedPush(plaintext: string, ownerKey = 'dingdevcorp', crypto = devCrypto): SignedPush {
-  const timestamp = String(Date.now());
-  const nonce = randomNonce(8);
-  const encrypt = crypto.encrypt(plaintext, ownerKey);
-  return {
-    query: { signature: crypto.signature(timestamp, nonce, encrypt), timestamp, nonce },
-    body: JSON.stringify({ encrypt }),
-  };
+  return signPush(crypto, plaintext, ownerKey);
 }
 
-export interface PushResult {
-  status: number;
-  body: string;
-  /** The decrypted reply when the status is 200 and the reply verifies. */
-  reply?: { message: string; ownerKey: string };
-}
-
-export async function post(
+export function post(
   url: string,
   query: Record<string, string>,
   body: string | Buffer,
   method = 'POST',
 ): Promise<PushResult> {
-  const target = new URL(url);
-  for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
-  const response = await fetch(target, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
-    signal: AbortSignal.timeout(15_000),
-    redirect: 'manual',
-  });
-  const text = await response.text();
-  const result: PushResult = { status: response.status, body: text };
-  if (response.status === 200) {
-    const reply = JSON.parse(text) as EncryptedReply;
-    devCrypto.verifySignature(reply.msg_signature, reply.timeStamp, reply.nonce, reply.encrypt);
-    result.reply = devCrypto.decrypt(reply.encrypt);
-  }
-  return result;
+  return postToCallback(url, query, body, { crypto: devCrypto, timeoutMs: 15_000, method });
 }
 
 export function push(url: string, plaintext: string, ownerKey?: string): Promise<PushResult> {
