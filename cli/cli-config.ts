@@ -1,3 +1,5 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Client } from 'tablestore';
 import type { DingTalkSettings } from '../lib/config';
 import { loadDingTalkSettings, loadTablestoreSettings } from '../lib/config';
 import { TablestoreApprovalStore } from '../lib/tablestore-approval-store';
@@ -42,40 +44,38 @@ function cliTablestore(env: Env) {
   });
 }
 
-function requiredTable(env: Env, name: 'EVENTS_TABLE' | 'APPROVALS_TABLE'): string {
-  const table = env[name];
-  if (!table) throw new Error(`TABLESTORE_ENDPOINT is set: also set ${name}`);
-  return table;
+/** A store of the deployment the environment names: Tablestore, a configured DynamoDB, or `npm start`'s. */
+function cliStore<T>(
+  env: Env,
+  variable: 'EVENTS_TABLE' | 'APPROVALS_TABLE',
+  localTable: string,
+  adapters: {
+    tablestore: (client: Client, table: string) => T;
+    dynamodb: (client: DynamoDBDocumentClient, table: string) => T;
+  },
+): { store: T; close: () => void } {
+  const table = env[variable];
+  const tablestore = cliTablestore(env);
+  if (tablestore) {
+    if (!table) throw new Error(`TABLESTORE_ENDPOINT is set: also set ${variable}`);
+    return { store: adapters.tablestore(tablestore, table), close: () => undefined };
+  }
+  const client = cliDynamoDbClient(env, table);
+  return { store: adapters.dynamodb(client, table || localTable), close: () => client.destroy() };
 }
 
 export function cliEventStore(env: Env): { store: EventStore; close: () => void } {
-  const tablestore = cliTablestore(env);
-  if (tablestore) {
-    return {
-      store: new TablestoreEventStore(tablestore, requiredTable(env, 'EVENTS_TABLE')),
-      close: () => undefined,
-    };
-  }
-  const client = cliDynamoDbClient(env, env.EVENTS_TABLE);
-  return {
-    store: new DynamoDbEventStore(client, env.EVENTS_TABLE || LOCAL_EVENTS_TABLE),
-    close: () => client.destroy(),
-  };
+  return cliStore<EventStore>(env, 'EVENTS_TABLE', LOCAL_EVENTS_TABLE, {
+    tablestore: (client, table) => new TablestoreEventStore(client, table),
+    dynamodb: (client, table) => new DynamoDbEventStore(client, table),
+  });
 }
 
 export function cliApprovalStore(env: Env): { store: ApprovalStore; close: () => void } {
-  const tablestore = cliTablestore(env);
-  if (tablestore) {
-    return {
-      store: new TablestoreApprovalStore(tablestore, requiredTable(env, 'APPROVALS_TABLE')),
-      close: () => undefined,
-    };
-  }
-  const client = cliDynamoDbClient(env, env.APPROVALS_TABLE);
-  return {
-    store: new DynamoDbApprovalStore(client, env.APPROVALS_TABLE || LOCAL_APPROVALS_TABLE),
-    close: () => client.destroy(),
-  };
+  return cliStore<ApprovalStore>(env, 'APPROVALS_TABLE', LOCAL_APPROVALS_TABLE, {
+    tablestore: (client, table) => new TablestoreApprovalStore(client, table),
+    dynamodb: (client, table) => new DynamoDbApprovalStore(client, table),
+  });
 }
 
 /** A configured table means a real deployment unless DYNAMODB_ENDPOINT says otherwise. */
