@@ -81,10 +81,10 @@ export function eventIdentity(
   const type = nonEmptyString(payload.type);
   if (instance !== undefined && type !== undefined) {
     if (eventType === 'bpms_instance_change') return `${eventType}:${instance}:${type}`;
-    // Task ids are JSON numbers that can exceed 2^53: take their digits from the text itself.
-    const taskId = rawNumber(plaintext, 'taskId') ?? nonEmptyString(payload.taskId);
-    if (eventType === 'bpms_task_change' && taskId !== undefined) {
-      return `${eventType}:${instance}:${taskId}:${type}`;
+    if (eventType === 'bpms_task_change') {
+      // Task ids are JSON numbers that can exceed 2^53: take their digits from the text itself.
+      const taskId = RAW_TASK_ID.exec(plaintext)?.[1] ?? nonEmptyString(payload.taskId);
+      if (taskId !== undefined) return `${eventType}:${instance}:${taskId}:${type}`;
     }
   }
   return nonEmptyString(payload.eventId ?? payload.EventId) ?? plaintextIdentity(plaintext);
@@ -95,9 +95,7 @@ export function plaintextIdentity(plaintext: string): string {
   return 'sha256:' + createHash('sha256').update(plaintext, 'utf8').digest('hex');
 }
 
-function rawNumber(json: string, field: string): string | undefined {
-  return new RegExp(`"${field}"\\s*:\\s*(-?\\d+)\\s*[,}]`).exec(json)?.[1];
-}
+const RAW_TASK_ID = /"taskId"\s*:\s*(-?\d+)\s*[,}]/;
 
 function nonEmptyString(value: unknown): string | undefined {
   if (typeof value === 'string' && value.length > 0) return value;
