@@ -175,6 +175,14 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     ]);
   });
 
+  it('GIVEN the packaged template WHEN the log store is read THEN the functions log to one store kept 30 days', () => {
+    const stores = Object.values(
+      template.Resources as Record<string, { Type?: string; Properties: Record<string, unknown> }>,
+    ).filter((resource) => resource.Type === 'ALIYUN::SLS::Store');
+    expect(stores).to.have.length(1);
+    expect(stores[0]!.Properties).to.include({ storeName: 'dingtalk-callback-dev', ttl: 30 });
+  });
+
   for (const shape of ['api-gateway', 'fc3-http-trigger'] as const) {
     it(`GIVEN a signed check_url as a ${shape} event WHEN the unzipped callback handles it THEN an encrypted success, nothing stored`, async () => {
       const before = fake.rowCount(TABLES.events);

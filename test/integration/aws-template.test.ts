@@ -210,6 +210,12 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     ]);
   });
 
+  it('GIVEN the recovery function WHEN read THEN one run at a time, every 10 minutes', () => {
+    expect(resources.RecoverFailedPushesLambdaFunction!.Properties!.ReservedConcurrentExecutions).to.equal(1);
+    const rule = Object.values(resources).find((r) => r.Type === 'AWS::Events::Rule')!;
+    expect(rule.Properties).to.include({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+  });
+
   it('GIVEN custom.apiThrottling WHEN turned into UpdateStage operations THEN rate and burst for every method; nonsense refused', () => {
     expect(throttlingPatch({ rateLimit: '50', burstLimit: '200' })).to.deep.equal([
       { op: 'replace', path: '/*/*/throttling/rateLimit', value: '50' },

@@ -57,6 +57,8 @@ describe('.gitlab-ci.yml', () => {
       expect(prod.environment?.name).to.equal(`${provider}/prod`);
       expect(dev.script!.join('\n')).to.contain(`--config serverless.${provider}.yml --stage "$STAGE"`);
       expect(dev.variables?.STAGE).to.equal('dev');
+      // Two deploys of one stage never overlap.
+      expect((dev as { resource_group?: string }).resource_group).to.equal(`${provider}-$STAGE`);
       expect(prod.variables?.STAGE).to.equal('prod');
       expect(
         dev.rules!.every((rule) => rule.if?.includes('$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH')),
