@@ -38,8 +38,4 @@ export class SignedSsmParameterSource implements ParameterSource {
     }
     return values;
   }
-
-  destroy(): void {
-    this.clientInstance?.destroy();
-  }
 }
