@@ -1,5 +1,5 @@
-import { DingTalkCrypto } from '../lib/dingtalk-crypto';
-import { parseEvent } from '../lib/events';
+import { DingTalkCrypto } from '../lib/dingtalk/callback-crypto';
+import { parseEvent } from '../lib/dingtalk/event-payload';
 import { DEV_DINGTALK_ENV } from '../local-dev/dev-credentials';
 import { opsPerSecond } from './measure';
 import { BENCH_OWNER_KEY, approvalEvent } from './payload';

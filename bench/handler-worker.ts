@@ -4,7 +4,7 @@
  * Reports its figures to the parent over IPC.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DingTalkCrypto } from '../lib/dingtalk-crypto';
+import { DingTalkCrypto } from '../lib/dingtalk/callback-crypto';
 import { DEV_DINGTALK_ENV } from '../local-dev/dev-credentials';
 import { BENCH_OWNER_KEY, approvalEvent } from './payload';
 import { percentile, round } from './measure';

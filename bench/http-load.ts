@@ -1,8 +1,8 @@
 import autocannon from 'autocannon';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DingTalkCrypto, randomNonce } from '../lib/dingtalk-crypto';
-import { createDynamoDbDocumentClient } from '../lib/dynamodb-client';
-import { parseEvent } from '../lib/events';
+import { DingTalkCrypto, randomNonce } from '../lib/dingtalk/callback-crypto';
+import { createDynamoDbDocumentClient } from '../lib/aws/dynamodb-client';
+import { parseEvent } from '../lib/dingtalk/event-payload';
 import { DEV_DINGTALK_ENV, LOCAL_EVENTS_TABLE } from '../local-dev/dev-credentials';
 import { startLocalStack } from '../local-dev/local-stack';
 import { round } from './measure';

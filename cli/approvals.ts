@@ -1,4 +1,4 @@
-import type { Approval, InstanceStatus } from '../lib/approval-projection';
+import type { Approval, InstanceStatus } from '../lib/core/approval-projection';
 import { cliApprovalStore } from './cli-config';
 import { printTable } from './text-table';
 

@@ -1,16 +1,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from 'tablestore';
-import type { DingTalkSettings } from '../lib/config';
-import { loadDingTalkSettings, loadTablestoreSettings } from '../lib/config';
-import { TablestoreApprovalStore } from '../lib/tablestore-approval-store';
-import { createTablestoreClient } from '../lib/tablestore-client';
-import { TablestoreEventStore } from '../lib/tablestore-event-store';
-import { DynamoDbEventStore } from '../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../lib/dynamodb-client';
-import type { EventStore } from '../lib/event-store';
+import type { DingTalkSettings } from '../lib/startup/config';
+import { loadDingTalkSettings, loadTablestoreSettings } from '../lib/startup/config';
+import { TablestoreApprovalStore } from '../lib/aliyun/tablestore-approval-store';
+import { createTablestoreClient } from '../lib/aliyun/tablestore-client';
+import { TablestoreEventStore } from '../lib/aliyun/tablestore-event-store';
+import { DynamoDbEventStore } from '../lib/aws/dynamodb-event-store';
+import { createDynamoDbDocumentClient } from '../lib/aws/dynamodb-client';
+import type { EventStore } from '../lib/core/stored-event';
 import { LOCAL_APPROVALS_TABLE, LOCAL_EVENTS_TABLE, withDevCredentials } from '../local-dev/dev-credentials';
-import type { ApprovalStore } from '../lib/approval-store';
-import { DynamoDbApprovalStore } from '../lib/dynamodb-approval-store';
+import type { ApprovalStore } from '../lib/core/approval-store';
+import { DynamoDbApprovalStore } from '../lib/aws/dynamodb-approval-store';
 
 type Env = NodeJS.ProcessEnv;
 

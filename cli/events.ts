@@ -1,5 +1,5 @@
-import { storedEventToJson } from '../lib/event-json';
-import type { StoredEvent } from '../lib/event-store';
+import { storedEventToJson } from '../lib/core/stored-event';
+import type { StoredEvent } from '../lib/core/stored-event';
 import { cliEventStore } from './cli-config';
 import { printTable } from './text-table';
 

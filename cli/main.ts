@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { InstanceStatus } from '../lib/approval-projection';
+import type { InstanceStatus } from '../lib/core/approval-projection';
 import { approvals } from './approvals';
 import { events } from './events';
 import { putSecrets } from './put-secrets';

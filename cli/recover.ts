@@ -1,5 +1,5 @@
-import type { RecoveryReport } from '../lib/failed-push-recovery';
-import { recoverFailedPushes } from '../lib/failed-push-recovery';
+import type { RecoveryReport } from '../lib/core/failed-push-recovery';
+import { recoverFailedPushes } from '../lib/core/failed-push-recovery';
 import { cliEventStore } from './cli-config';
 import { FileRecoveryJournal } from './recovery-journal';
 import { cliDingTalkApi } from './registration';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JournalPage, RecoveryJournal } from '../lib/failed-push-recovery';
+import type { JournalPage, RecoveryJournal } from '../lib/core/failed-push-recovery';
 
 /**
  * Failed-push pages on local disk until every item is stored: DingTalk deletes a page when the next

@@ -1,7 +1,7 @@
-import type { DingTalkSettings } from '../lib/config';
-import { loadDingTalkApiSettings } from '../lib/config';
-import type { CallbackRegistration } from '../lib/dingtalk-api';
-import { DEFAULT_CALLBACK_TAGS, DingTalkApi } from '../lib/dingtalk-api';
+import type { DingTalkSettings } from '../lib/startup/config';
+import { loadDingTalkApiSettings } from '../lib/startup/config';
+import type { CallbackRegistration } from '../lib/dingtalk/open-api';
+import { DEFAULT_CALLBACK_TAGS, DingTalkApi } from '../lib/dingtalk/open-api';
 import { cliDingTalkSettings } from './cli-config';
 
 export interface RegisterOptions {

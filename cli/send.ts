@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { DingTalkCrypto } from '../lib/dingtalk-crypto';
-import { postToCallback, signPush } from '../lib/dingtalk-push';
-import { compactJson } from '../lib/event-json';
+import { DingTalkCrypto } from '../lib/dingtalk/callback-crypto';
+import { postToCallback, signPush } from '../lib/dingtalk/push-sender';
+import { compactJson } from '../lib/dingtalk/exact-json';
 import { cliDingTalkSettings, defaultCallbackUrl } from './cli-config';
 
 export interface SendOptions {

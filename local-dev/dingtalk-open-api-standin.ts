@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DingTalkCrypto, randomNonce } from '../lib/dingtalk-crypto';
-import type { PushResult } from '../lib/dingtalk-push';
-import { postToCallback, signPush } from '../lib/dingtalk-push';
+import { DingTalkCrypto, randomNonce } from '../lib/dingtalk/callback-crypto';
+import type { PushResult } from '../lib/dingtalk/push-sender';
+import { postToCallback, signPush } from '../lib/dingtalk/push-sender';
 
 /**
  * A loopback stand-in for DingTalk's open API (oapi), which cannot be reached from here. It follows
- * the protocol notes §5 and §7:
+ * docs/dingtalk-protocol.md §5 and §7:
  * - `gettoken` checks appkey/appsecret and hands out one token (the same one again when asked early);
  * - `register_call_back` / `update_call_back` really call the submitted URL: they encrypt
  *   `{"EventType":"check_url"}` with the submitted token and AES key (owner key = corpId, as for the

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { DynamoDbEventStore } from '../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../lib/dynamodb-client';
+import { DynamoDbEventStore } from '../lib/aws/dynamodb-event-store';
+import { createDynamoDbDocumentClient } from '../lib/aws/dynamodb-client';
 import { DEV_DINGTALK_ENV, LOCAL_EVENTS_TABLE } from './dev-credentials';
 import { isListening } from './dynamodb-local';
 import { PROJECT_ROOT } from './serverless-config';

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Closes the gaps of serverless-aliyun-function-compute 1.2.6 (platform notes) inside the project:
+ * Closes the gaps of serverless-aliyun-function-compute 1.2.6 (docs/platform-notes.md) inside the project:
  *
  * - package: bundles each function's `bundle:` entry with esbuild into aliyun-bundle/ before the
  *   framework zips the service (package.patterns keep only that folder: no node_modules tree);
@@ -14,9 +14,10 @@
  *
  * The Alibaba Cloud calls go through the plugin's own FC client and the `tablestore` SDK, with the
  * credentials file the plugin reads. `planAliyunDeployment` is pure and tested; the calls are not
- * (no Alibaba Cloud account here) — see README.
+ * (no Alibaba Cloud account here) — see docs/deploy-aliyun.md.
  */
 const path = require('node:path');
+const fs = require('node:fs');
 
 const BUNDLE_DIR = 'aliyun-bundle';
 const STREAM_TRIGGER = 'events-stream';
@@ -123,6 +124,9 @@ class AliyunProject {
     this.options = options || {};
     const isAliyun = () => serverless.service.provider.name === 'aliyun';
     this.hooks = {
+      // `sls deploy --package .serverless` (GitLab's deploy jobs): the Alibaba plugin uploads the zip named
+      // in its packaged template by absolute path, which differs when another job restored the artifact.
+      initialize: () => isAliyun() && this.options.package && this.relocatePackagedArtifact(),
       'before:package:createDeploymentArtifacts': () => isAliyun() && this.bundle(),
       'after:deploy:deploy': () => isAliyun() && this.afterDeploy(),
       'before:remove:remove': () => isAliyun() && this.beforeRemove(),
@@ -140,6 +144,21 @@ class AliyunProject {
       region: this.options.region || provider.options.region,
       accountId: provider.key.aliyun_account_id,
     });
+  }
+
+  relocatePackagedArtifact() {
+    const file = path.join(
+      this.serverless.config.servicePath,
+      '.serverless',
+      'configuration-template-update.json',
+    );
+    if (!fs.existsSync(file)) return;
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const moved = relocateArtifacts(template, path.dirname(file));
+    if (moved > 0) {
+      fs.writeFileSync(file, JSON.stringify(template, null, 2));
+      this.log(`using the packaged artifact in ${path.dirname(file)}`);
+    }
   }
 
   async bundle() {
@@ -216,5 +235,21 @@ class AliyunProject {
   }
 }
 
+/** Points every `LocalPath` of a packaged template at the file of the same name in `dir`; the count changed. */
+function relocateArtifacts(template, dir) {
+  let moved = 0;
+  for (const resource of Object.values(template.Resources || {})) {
+    const properties = resource && resource.Properties;
+    if (!properties || typeof properties.LocalPath !== 'string') continue;
+    const relocated = path.join(dir, path.basename(properties.LocalPath));
+    if (relocated !== properties.LocalPath) {
+      properties.LocalPath = relocated;
+      moved++;
+    }
+  }
+  return moved;
+}
+
 module.exports = AliyunProject;
+module.exports.relocateArtifacts = relocateArtifacts;
 module.exports.planAliyunDeployment = planAliyunDeployment;

@@ -1,17 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadStreamConfig, loadTablestoreSettings } from '../../lib/config';
-import { createStoredEventProcessor } from '../../lib/stored-event-processor';
-import { TablestoreApprovalStore } from '../../lib/tablestore-approval-store';
-import { TablestoreParkingStore } from '../../lib/tablestore-parking-store';
-import type { StreamBatchReport } from '../../lib/tablestore-stream';
-import { decodeTablestoreTrigger, processStreamBatch } from '../../lib/tablestore-stream';
-import { StandardWebhookForwarder } from '../../lib/webhook-forwarder';
-import type { FcContext } from './context';
-import { tablestoreClientFor } from './context';
+import { loadParkedTable, loadStreamConfig, loadTablestoreSettings } from '../../lib/startup/config';
+import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
+import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
+import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';
+import { decodeTablestoreTrigger } from '../../lib/aliyun/tablestore-trigger';
+import type { StreamBatchReport } from '../../lib/core/stream-batch';
+import { processStreamBatch } from '../../lib/core/stream-batch';
+import { StandardWebhookForwarder } from '../../lib/webhook/standard-webhook-forwarder';
+import type { FcContext } from '../../lib/aliyun/fc-credentials';
+import { tablestoreClientFor } from '../../lib/aliyun/fc-credentials';
 
 const config = loadStreamConfig(process.env);
-const parkedTable = process.env.PARKED_TABLE?.trim();
-if (!parkedTable) throw new Error('invalid configuration: PARKED_TABLE is not set');
+const parkedTable = loadParkedTable(process.env);
 const tablestore = tablestoreClientFor(loadTablestoreSettings(process.env), 3_000);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 const forwarder = config.forward ? new StandardWebhookForwarder(config.forward) : undefined;
@@ -26,7 +26,7 @@ export async function handler(event: Buffer, context?: FcContext): Promise<Strea
   });
   const report = await processStreamBatch(decodeTablestoreTrigger(event), {
     process: processStoredEvent,
-    parking: new TablestoreParkingStore(client, parkedTable!),
+    parking: new TablestoreParkingStore(client, parkedTable),
     logger,
   });
   logger.info('stream batch done', { ...report });

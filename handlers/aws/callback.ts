@@ -1,18 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { loadCallbackConfig } from '../../lib/config';
-import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
-import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
-import { createIngest } from '../../lib/ingest';
-import { initOnce } from '../../lib/init-once';
-import { withSecretsResolved } from '../../lib/secrets';
-import { SignedSsmParameterSource } from '../../lib/ssm-parameter-source';
+import { DynamoDbEventWriter } from '../../lib/aws/dynamodb-event-writer';
+import { apiGatewayResponse, callbackRequestFromApiGateway } from '../../lib/aws/lambda-events';
+import { SignedSsmParameterSource } from '../../lib/aws/ssm-parameter-source';
+import { createIngest } from '../../lib/core/ingest';
+import { DingTalkCrypto } from '../../lib/dingtalk/callback-crypto';
+import { awsRegion, loadCallbackConfig } from '../../lib/startup/config';
+import { initOnce } from '../../lib/startup/init-once';
+import { withSecretsResolved } from '../../lib/startup/secrets';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
-const region = process.env.AWS_REGION ?? 'us-east-1';
+const region = awsRegion(process.env);
 
 // Built once per container, starting in the init phase: secrets from SSM (names in *_PARAM), then the
-// configuration (errors name the variable) and the signed PutItem writer (see lib/aws-json-client.ts).
+// configuration (errors name the variable) and the signed PutItem writer (lib/aws/signed-json-client.ts).
 const ready = initOnce(async () => {
   const env = await withSecretsResolved(process.env, new SignedSsmParameterSource({ region }));
   const config = loadCallbackConfig(env);
@@ -31,8 +32,6 @@ const ready = initOnce(async () => {
 
 /** API Gateway REST proxy integration: POST /dingtalk. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const body =
-    event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
   const ingest = await ready();
-  return ingest({ method: event.httpMethod, query: event.queryStringParameters ?? {}, body });
+  return apiGatewayResponse(await ingest(callbackRequestFromApiGateway(event)));
 }

@@ -1,23 +1,22 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { loadStreamConfig } from '../../lib/config';
-import { DynamoDbApprovalStore } from '../../lib/dynamodb-approval-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
-import { toStoredEvent } from '../../lib/dynamodb-event-store';
-import { initOnce } from '../../lib/init-once';
-import { createStoredEventProcessor } from '../../lib/stored-event-processor';
-import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
-import { withSecretsResolved } from '../../lib/secrets';
-import { StandardWebhookForwarder } from '../../lib/webhook-forwarder';
+import { DynamoDbApprovalStore } from '../../lib/aws/dynamodb-approval-store';
+import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
+import { storedEventFromStreamRecord } from '../../lib/aws/lambda-events';
+import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
+import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
+import { awsRegion, loadStreamConfig } from '../../lib/startup/config';
+import { initOnce } from '../../lib/startup/init-once';
+import { withSecretsResolved } from '../../lib/startup/secrets';
+import { StandardWebhookForwarder } from '../../lib/webhook/standard-webhook-forwarder';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 // Once per container, from the init phase: FORWARD_SECRET from SSM when FORWARD_SECRET_PARAM names it.
 const ready = initOnce(async () => {
   const config = loadStreamConfig(await withSecretsResolved(process.env, new PowertoolsParameterSource()));
   const client = createDynamoDbDocumentClient({
+    region: awsRegion(process.env),
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
     // Off DingTalk's clock: give the store the SDK's usual patience.
     maxAttempts: 3,
@@ -33,9 +32,8 @@ const ready = initOnce(async () => {
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  // Only new events matter; the event table is append-only.
-  if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return;
-  const event = toStoredEvent(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>));
+  const event = storedEventFromStreamRecord(record);
+  if (!event) return;
   const processStoredEvent = await ready();
   try {
     await processStoredEvent(event);

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadRecoveryConfig } from '../../lib/config';
-import { DingTalkApi } from '../../lib/dingtalk-api';
-import { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
-import type { RecoveryReport } from '../../lib/failed-push-recovery';
-import { recoverFailedPushes } from '../../lib/failed-push-recovery';
-import { initOnce } from '../../lib/init-once';
-import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
-import { withSecretsResolved } from '../../lib/secrets';
+import { loadRecoveryConfig } from '../../lib/startup/config';
+import { DingTalkApi } from '../../lib/dingtalk/open-api';
+import { DynamoDbEventStore } from '../../lib/aws/dynamodb-event-store';
+import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
+import type { RecoveryReport } from '../../lib/core/failed-push-recovery';
+import { recoverFailedPushes } from '../../lib/core/failed-push-recovery';
+import { initOnce } from '../../lib/startup/init-once';
+import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
+import { withSecretsResolved } from '../../lib/startup/secrets';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 // Once per container: DINGTALK_APP_SECRET from SSM when DINGTALK_APP_SECRET_PARAM names it.

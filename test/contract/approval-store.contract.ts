@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import type { Approval, ApprovalChange, ApprovalState } from '../../lib/approval-projection';
-import { approvalChangeFor, mergeApproval } from '../../lib/approval-projection';
-import type { ApprovalStore } from '../../lib/approval-store';
+import type { Approval, ApprovalChange, ApprovalState } from '../../lib/core/approval-projection';
+import { approvalChangeFor, mergeApproval } from '../../lib/core/approval-projection';
+import type { ApprovalStore } from '../../lib/core/approval-store';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, terminatedLifecycle } from '../support/approval-events';
 

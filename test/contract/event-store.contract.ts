@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import type { EventStore, StoredEvent } from '../../lib/event-store';
+import type { EventStore, StoredEvent } from '../../lib/core/stored-event';
 
 /**
  * The behaviour every EventStore adapter must have. Each adapter's test file runs this suite

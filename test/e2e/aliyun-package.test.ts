@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EncryptedReply } from '../../lib/dingtalk-crypto';
+import type { EncryptedReply } from '../../lib/dingtalk/callback-crypto';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
 import { fcHttpEvent } from '../support/aliyun-events';

@@ -1,7 +1,7 @@
-import type { DynamoDbEventStore } from '../../lib/dynamodb-event-store';
+import type { DynamoDbEventStore } from '../../lib/aws/dynamodb-event-store';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { createIngest } from '../../lib/ingest';
+import { createIngest } from '../../lib/core/ingest';
 import { devCrypto, post, signedPush } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
 import { sharedLocalStack } from '../support/local-stack';

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { quoteUnsafeIntegers } from '../../lib/event-json';
-import { storedEventFromFailedItem } from '../../lib/failed-push-recovery';
+import { quoteUnsafeIntegers } from '../../lib/dingtalk/exact-json';
+import { storedEventFromFailedItem } from '../../lib/core/failed-push-recovery';
 import { runCli } from '../support/cli';
 import { post, signedPush } from '../support/dingtalk-client';
 import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standin';
@@ -13,7 +13,7 @@ import { freePort, sharedLocalStack } from '../support/local-stack';
 
 const APP = { appKey: 'dingstandinappkey', appSecret: 'stand-in-app-secret', corpId: 'dingdevcorp' };
 
-/** Failed-list items in the shapes of protocol notes §5, one family after another. */
+/** Failed-list items in the shapes of docs/dingtalk-protocol.md §5, one family after another. */
 function failedItems(run: string, count: number): unknown[] {
   const items: unknown[] = [];
   for (let i = 0; i < count; i++) {

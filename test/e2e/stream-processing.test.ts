@@ -1,20 +1,16 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, terminatedLifecycle } from '../support/approval-events';
+import { runCli } from '../support/cli';
 import { push } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
-import { PROJECT_ROOT, sharedLocalStack, startLocalStack } from '../support/local-stack';
+import { sharedLocalStack, startLocalStack } from '../support/local-stack';
 
-const run = promisify(execFile);
-const CLI = join(PROJECT_ROOT, 'bin', 'dingtalk-callback.js');
-
+/** The projection of one instance; undefined while it does not exist yet. Any other CLI failure throws. */
 async function approvalsCli(stack: LocalStack, id: string): Promise<Record<string, unknown> | undefined> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -23,15 +19,10 @@ async function approvalsCli(stack: LocalStack, id: string): Promise<Record<strin
   };
   delete env.APPROVALS_TABLE;
   delete env.DYNAMODB_ENDPOINT;
-  try {
-    const { stdout } = await run(process.execPath, [CLI, 'approvals', '--id', id, '--json'], {
-      cwd: PROJECT_ROOT,
-      env,
-    });
-    return JSON.parse(stdout) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
+  const { code, stdout, stderr } = await runCli(['approvals', '--id', id, '--json'], env);
+  if (code === 1 && stderr.trim() === `no approval ${id}`) return undefined;
+  if (code !== 0) throw new Error(`approvals --id ${id} exited ${code}: ${stderr.trim()}`);
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 async function eventually<T>(

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
+import { DynamoDbEventWriter } from '../../lib/aws/dynamodb-event-writer';
 import type { WireRequest } from '../support/aws-loopback';
 import { signatureIsValid, TEST_AWS_CREDENTIALS } from '../support/aws-loopback';
 

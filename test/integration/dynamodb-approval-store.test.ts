@@ -1,5 +1,5 @@
-import { DynamoDbApprovalStore } from '../../lib/dynamodb-approval-store';
-import { createDynamoDbDocumentClient } from '../../lib/dynamodb-client';
+import { DynamoDbApprovalStore } from '../../lib/aws/dynamodb-approval-store';
+import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
 import { LOCAL_APPROVALS_TABLE } from '../../local-dev/dev-credentials';
 import { approvalStoreContract } from '../contract/approval-store.contract';
 import { sharedLocalStack } from '../support/local-stack';

@@ -1,5 +1,5 @@
-import type { EventStore } from '../../lib/event-store';
-import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
+import type { EventStore } from '../../lib/core/stored-event';
+import { DynamoDbEventWriter } from '../../lib/aws/dynamodb-event-writer';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { sharedLocalStack } from '../support/local-stack';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { DynamoDbEventWriter } from '../../lib/dynamodb-event-writer';
-import type { CallbackRequest } from '../../lib/ingest';
-import { createIngest } from '../../lib/ingest';
+import { DynamoDbEventWriter } from '../../lib/aws/dynamodb-event-writer';
+import type { CallbackRequest } from '../../lib/core/ingest';
+import { createIngest } from '../../lib/core/ingest';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { devCrypto, signedPush } from '../support/dingtalk-client';
 import { freePort, sharedLocalStack } from '../support/local-stack';

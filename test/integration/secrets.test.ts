@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/config';
-import { PowertoolsParameterSource } from '../../lib/powertools-parameter-source';
-import type { ParameterSource } from '../../lib/secrets';
-import { withSecretsResolved } from '../../lib/secrets';
-import { SignedSsmParameterSource } from '../../lib/ssm-parameter-source';
+import { ConfigError } from '../../lib/startup/config';
+import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
+import type { ParameterSource } from '../../lib/startup/secrets';
+import { withSecretsResolved } from '../../lib/startup/secrets';
+import { SignedSsmParameterSource } from '../../lib/aws/ssm-parameter-source';
 import type { AwsJsonPeer } from '../support/aws-loopback';
 import { signatureIsValid, startAwsJsonPeer, TEST_AWS_CREDENTIALS } from '../support/aws-loopback';
 import { runCli } from '../support/cli';

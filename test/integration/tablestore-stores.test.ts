@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { allRows, createTablestoreClient } from '../../lib/tablestore-client';
-import { TablestoreApprovalStore } from '../../lib/tablestore-approval-store';
-import { TablestoreEventStore } from '../../lib/tablestore-event-store';
+import { allRows, createTablestoreClient } from '../../lib/aliyun/tablestore-client';
+import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
+import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 import { approvalStoreContract } from '../contract/approval-store.contract';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';

@@ -1,4 +1,4 @@
-import { eventIdentity } from '../../lib/events';
+import { eventIdentity } from '../../lib/dingtalk/event-payload';
 
 /**
  * Approval event sequences as DingTalk sends them (fields as in examples/events), for one instance.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NodeSha256 } from '../../lib/aws-json-client';
+import { NodeSha256 } from '../../lib/aws/signed-json-client';
 
 /**
  * Loopback peers for AWS JSON-protocol services that cannot run here (SSM) or whose signature

@@ -1,6 +1,6 @@
-import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
-import type { PushResult, SignedPush } from '../../lib/dingtalk-push';
-import { postToCallback, signPush } from '../../lib/dingtalk-push';
+import { DingTalkCrypto } from '../../lib/dingtalk/callback-crypto';
+import type { PushResult, SignedPush } from '../../lib/dingtalk/push-sender';
+import { postToCallback, signPush } from '../../lib/dingtalk/push-sender';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/core/logger';
 
 /** Collects log records as the JSON lines a structured logger would write. */
 export class RecordingLogger implements Logger {

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { encode } from 'cbor-x';
-import { callbackRequestFromFcEvent } from '../../lib/aliyun-http';
-import { decodeTablestoreTrigger, recordColumns, storedEventFromRecord } from '../../lib/tablestore-stream';
+import { callbackRequestFromFcEvent } from '../../lib/aliyun/fc-http-event';
+import {
+  decodeTablestoreRecords,
+  decodeTablestoreTrigger,
+  recordColumns,
+} from '../../lib/aliyun/tablestore-trigger';
 import { fcHttpEvent } from '../support/aliyun-events';
 
 const push = { query: { signature: 'a'.repeat(40), timestamp: '1', nonce: 'n' }, body: '{"encrypt":"abc="}' };
@@ -59,14 +63,18 @@ describe('Tablestore trigger payload (CBOR)', () => {
   };
 
   it('GIVEN 64-bit integers WHEN decoded THEN safe ones are numbers and the rest keep every digit', () => {
-    const [decoded] = decodeTablestoreTrigger(encode({ Version: 'Sync-v1', Records: [record] }));
+    const [decoded] = decodeTablestoreRecords(encode({ Version: 'Sync-v1', Records: [record] }));
     expect(recordColumns(decoded!)).to.deep.include({ eventTime: 1663143335567, deptId: '9007199254740993' });
     expect(recordColumns(decoded!)).not.to.have.property('gone');
   });
 
-  it('GIVEN an events-table PutRow WHEN read THEN the StoredEvent it holds', () => {
-    const [decoded] = decodeTablestoreTrigger(encode({ Version: 'Sync-v1', Records: [record] }));
-    expect(storedEventFromRecord(decoded!)).to.deep.equal({
+  it('GIVEN an events-table PutRow and a DeleteRow WHEN decoded THEN the StoredEvent it holds, and a skip', () => {
+    const [entry, deleted] = decodeTablestoreTrigger(
+      encode({ Version: 'Sync-v1', Records: [record, { ...record, Type: 'DeleteRow' }] }),
+    );
+    expect(deleted).to.deep.equal({ kind: 'skip' });
+    expect(entry?.kind).to.equal('event');
+    expect(entry?.kind === 'event' ? entry.event : undefined).to.deep.equal({
       eventId: 'e1',
       eventType: 'user_add_org',
       receivedAt: '2026-11-26T00:00:00.000Z',

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Approval, ApprovalState } from '../../lib/approval-projection';
-import { approvalChangeFor, mergeApproval } from '../../lib/approval-projection';
+import type { Approval, ApprovalState } from '../../lib/core/approval-projection';
+import { approvalChangeFor, mergeApproval } from '../../lib/core/approval-projection';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, permutations, terminatedLifecycle } from '../support/approval-events';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadCallbackConfig } from '../../lib/config';
+import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadCallbackConfig } from '../../lib/startup/config';
 
 const valid = {
   DINGTALK_TOKEN: 'token123',
@@ -64,7 +64,7 @@ describe('loadCallbackConfig', () => {
       }),
     ).to.have.length(4);
     expect(problems({ ...valid, EVENTS_TABLE: 'ab' })).to.deep.equal([
-      'EVENTS_TABLE must be a DynamoDB table name (3-255 of [A-Za-z0-9_.-])',
+      'EVENTS_TABLE must be a table name (3-255 of [A-Za-z0-9_.-])',
     ]);
   });
 });

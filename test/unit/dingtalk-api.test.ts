@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DingTalkApiOptions } from '../../lib/dingtalk-api';
-import { DingTalkApi, DingTalkApiError, DingTalkUnreachableError } from '../../lib/dingtalk-api';
-import { compactJson, quoteUnsafeIntegers } from '../../lib/event-json';
+import type { DingTalkApiOptions } from '../../lib/dingtalk/open-api';
+import { DingTalkApi, DingTalkApiError, DingTalkUnreachableError } from '../../lib/dingtalk/open-api';
+import { compactJson, quoteUnsafeIntegers } from '../../lib/dingtalk/exact-json';
 
 /** A scripted loopback HTTP peer: each request gets the next scripted answer (DingTalk's JSON envelope). */
 type Answer = { status?: number; body: unknown } | 'hang';

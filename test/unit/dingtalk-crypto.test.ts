@@ -1,8 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { DingTalkCrypto } from '../../lib/dingtalk-crypto';
-import { BadRequestError, OwnerKeyMismatchError, SignatureMismatchError } from '../../lib/errors';
+import { DingTalkCrypto } from '../../lib/dingtalk/callback-crypto';
+import {
+  BadRequestError,
+  OwnerKeyMismatchError,
+  SignatureMismatchError,
+} from '../../lib/dingtalk/callback-errors';
 import vectors from '../fixtures/dingtalk-vectors.json';
 
 interface Vector {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadRequestError } from '../../lib/errors';
-import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../../lib/events';
+import { BadRequestError } from '../../lib/dingtalk/callback-errors';
+import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../../lib/dingtalk/event-payload';
 
 const EXAMPLES = join(__dirname, '../../examples/events');
 const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEvent } from '../../lib/events';
-import { storedEventFromFailedItem } from '../../lib/failed-push-recovery';
+import { parseEvent } from '../../lib/dingtalk/event-payload';
+import { storedEventFromFailedItem } from '../../lib/core/failed-push-recovery';
 
 const examples = join(__dirname, '..', '..', 'examples', 'events');
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { initOnce } from '../../lib/init-once';
+import { initOnce } from '../../lib/startup/init-once';
 
 describe('initOnce (cold-start work of the AWS handlers)', () => {
   it('GIVEN a successful init WHEN invoked many times THEN it ran once, started before the first call', async () => {

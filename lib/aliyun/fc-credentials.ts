@@ -1,0 +1,38 @@
+import type { Client } from 'tablestore';
+import type { TablestoreSettings } from '../startup/config';
+import { createTablestoreClient } from './tablestore-client';
+
+/** What Function Compute passes as `context` (the parts used here). */
+export interface FcContext {
+  requestId?: string;
+  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+}
+
+/**
+ * One Tablestore client per credential set: FC hands every invocation the role's temporary (STS)
+ * credentials, which rotate; configured keys (CLI, tests) are used when the context has none.
+ */
+export function tablestoreClientFor(
+  settings: TablestoreSettings,
+  timeoutMs: number,
+): (context: FcContext | undefined) => Client {
+  let cached: { key: string; client: Client } | undefined;
+  return (context) => {
+    const credentials = context?.credentials?.accessKeyId ? context.credentials : settings.credentials;
+    if (!credentials)
+      throw new Error('no Tablestore credentials: neither the FC context nor TABLESTORE_ACCESS_KEY_*');
+    const key = `${credentials.accessKeyId}\n${'securityToken' in credentials ? credentials.securityToken : ''}`;
+    if (cached?.key !== key) {
+      cached = {
+        key,
+        client: createTablestoreClient({
+          endpoint: settings.endpoint,
+          instance: settings.instance,
+          credentials,
+          timeoutMs,
+        }),
+      };
+    }
+    return cached.client;
+  };
+}

@@ -1,0 +1,36 @@
+import TableStore from 'tablestore';
+import type { Client } from 'tablestore';
+import type { ParkingStore } from '../core/stream-batch';
+
+/**
+ * Parked stream records, one row per eventId (latest reason wins), in a table of its own: writing
+ * them back to the events table would fire the trigger again.
+ */
+export class TablestoreParkingStore implements ParkingStore {
+  constructor(
+    private readonly client: Client,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async park(entry: {
+    eventId: string;
+    eventType: string;
+    reason: string;
+    record: string;
+    attempts: number;
+  }) {
+    await this.client.putRow({
+      tableName: this.tableName,
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      primaryKey: [{ eventId: entry.eventId }],
+      attributeColumns: [
+        { eventType: entry.eventType },
+        { reason: entry.reason.slice(0, 2000) },
+        { record: entry.record },
+        { attempts: TableStore.Long.fromNumber(entry.attempts) },
+        { parkedAt: new Date(this.now()).toISOString() },
+      ],
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
+import { EVENT_TABLE_INDEXES, eventItem, PUT_IF_ABSENT, toStoredEvent } from './events-table-item';
+
+/** How far back an unbounded `list` walks month partitions before it gives up. */
+const MAX_MONTHS_BACK = 36;
+
+/**
+ * Events in DynamoDB, one item per eventId. The conditional put makes storage idempotent:
+ * a second delivery of the same event fails the condition and counts as a success.
+ */
+export class DynamoDbEventStore implements EventStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(event: StoredEvent): Promise<PutOutcome> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: eventItem(event),
+          ConditionExpression: PUT_IF_ABSENT,
+        }),
+      );
+      return 'stored';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async get(eventId: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { eventId }, ConsistentRead: true }),
+    );
+    return Item ? toStoredEvent(Item) : undefined;
+  }
+
+  async list(query: EventQuery): Promise<StoredEvent[]> {
+    if (query.eventType !== undefined) {
+      return this.queryPartition(
+        EVENT_TABLE_INDEXES.byType,
+        'eventType',
+        query.eventType,
+        query.since,
+        query.limit,
+      );
+    }
+    const events: StoredEvent[] = [];
+    const floorMonth = query.since?.slice(0, 7);
+    let month = new Date();
+    for (let i = 0; i < MAX_MONTHS_BACK && events.length < query.limit; i++) {
+      const key = month.toISOString().slice(0, 7);
+      if (floorMonth !== undefined && key < floorMonth) break;
+      const page = await this.queryPartition(
+        EVENT_TABLE_INDEXES.byMonth,
+        'receivedMonth',
+        key,
+        query.since,
+        query.limit - events.length,
+      );
+      events.push(...page);
+      month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() - 1, 1));
+    }
+    return events;
+  }
+
+  private async queryPartition(
+    indexName: string,
+    partitionKey: string,
+    partitionValue: string,
+    since: string | undefined,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND receivedAt >= :since',
+          ExpressionAttributeNames: { '#pk': partitionKey },
+          ExpressionAttributeValues: {
+            ':pk': partitionValue,
+            ...(since === undefined ? {} : { ':since': since }),
+          },
+          ScanIndexForward: false,
+          Limit: limit - events.length,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      events.push(...(page.Items ?? []).map(toStoredEvent));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined && events.length < limit);
+    return events;
+  }
+}

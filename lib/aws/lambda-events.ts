@@ -1,0 +1,26 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBRecord } from 'aws-lambda';
+import type { CallbackRequest, CallbackResponse } from '../core/ingest';
+import type { StoredEvent } from '../core/stored-event';
+import { toStoredEvent } from './events-table-item';
+
+/** API Gateway REST proxy integration → the provider-neutral callback request. */
+export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): CallbackRequest {
+  const body =
+    event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+  return { method: event.httpMethod, query: event.queryStringParameters ?? {}, body };
+}
+
+export function apiGatewayResponse(response: CallbackResponse): APIGatewayProxyResult {
+  return response;
+}
+
+/**
+ * A DynamoDB stream record of the events table as the stored event it inserted; undefined for anything
+ * else (the table is append-only, and the event source mapping already filters for INSERT).
+ */
+export function storedEventFromStreamRecord(record: DynamoDBRecord): StoredEvent | undefined {
+  if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return undefined;
+  return toStoredEvent(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>));
+}

@@ -1,0 +1,141 @@
+import type { DingTalkCrypto } from '../dingtalk/callback-crypto';
+import {
+  BadRequestError,
+  CallbackError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+} from '../dingtalk/callback-errors';
+import type { EventWriter, PutOutcome } from './stored-event';
+import { parseEvent } from '../dingtalk/event-payload';
+import type { Logger } from './logger';
+
+/** A callback request as any provider delivers it, already unwrapped from the provider's event. */
+export interface CallbackRequest {
+  method: string;
+  query: Readonly<Record<string, string | undefined>>;
+  /** The raw body bytes (or text). */
+  body: Buffer | string | undefined;
+}
+
+export interface CallbackResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IngestDependencies {
+  crypto: DingTalkCrypto;
+  store: EventWriter;
+  logger: Logger;
+  /** Epoch milliseconds. */
+  now: () => number;
+  maxBodyBytes: number;
+}
+
+/** Our own failure to store: 503, so DingTalk retries the push. */
+export class StoreUnavailableError extends CallbackError {
+  constructor(options?: ErrorOptions) {
+    super(503, 'event store unavailable, retry later', options);
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+/**
+ * The ingest use case: verify → decrypt → store idempotently → encrypted `success`.
+ * `success` is only ever sent after the store confirmed the write (or that it already had it).
+ */
+export function createIngest(
+  deps: IngestDependencies,
+): (request: CallbackRequest) => Promise<CallbackResponse> {
+  const { crypto, store, logger, now, maxBodyBytes } = deps;
+
+  async function accept(request: CallbackRequest): Promise<CallbackResponse> {
+    if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError();
+    const body = request.body ?? '';
+    const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+    if (bodyBytes > maxBodyBytes) throw new PayloadTooLargeError(`body exceeds ${maxBodyBytes} bytes`);
+
+    // DingTalk's docs name them signature/timestamp; the official libraries also send msg_signature/timeStamp.
+    const signature = request.query.signature ?? request.query.msg_signature;
+    const timestamp = request.query.timestamp ?? request.query.timeStamp;
+    const nonce = request.query.nonce;
+    if (!signature || !timestamp || !nonce) {
+      throw new BadRequestError('query must carry signature, timestamp and nonce');
+    }
+    const encrypt = readEncrypt(body);
+    crypto.verifySignature(signature, timestamp, nonce, encrypt);
+    const { message, ownerKey } = crypto.decrypt(encrypt);
+    const event = parseEvent(message);
+    const context = { eventType: event.eventType, eventId: event.eventId, ownerKey };
+
+    if (!event.isControl) {
+      const receivedAt = new Date(now()).toISOString();
+      let outcome: PutOutcome;
+      try {
+        outcome = await store.put({
+          eventId: event.eventId,
+          eventType: event.eventType,
+          receivedAt,
+          ownerKey,
+          payload: event.plaintext,
+          ...(event.corpId === undefined ? {} : { corpId: event.corpId }),
+          ...(event.eventTime === undefined ? {} : { eventTime: event.eventTime }),
+          ...(event.processInstanceId === undefined ? {} : { processInstanceId: event.processInstanceId }),
+        });
+      } catch (cause) {
+        logger.error('store failed', { ...context, outcome: 'store_failed', error: describe(cause) });
+        throw new StoreUnavailableError({ cause });
+      }
+      logger.info('event accepted', { ...context, outcome });
+    } else {
+      logger.info('control event answered', { ...context, outcome: 'control' });
+    }
+    logger.debug('event payload', { ...context, payload: event.plaintext });
+
+    const reply = crypto.reply('success', ownerKey, String(now()));
+    return { statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(reply) };
+  }
+
+  return async function ingest(request) {
+    try {
+      return await accept(request);
+    } catch (error) {
+      return errorResponse(error, logger);
+    }
+  };
+}
+
+function readEncrypt(body: Buffer | string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (cause) {
+    throw new BadRequestError('body is not JSON', { cause });
+  }
+  const encrypt = (parsed as { encrypt?: unknown } | null)?.encrypt;
+  if (typeof encrypt !== 'string' || encrypt.length === 0) {
+    throw new BadRequestError('body must be {"encrypt": "<base64>"}');
+  }
+  return encrypt;
+}
+
+/** The one mapping from errors to HTTP: only client faults expose their reason. */
+export function errorResponse(error: unknown, logger: Logger): CallbackResponse {
+  if (error instanceof CallbackError) {
+    if (error.statusCode < 500)
+      logger.warn('request rejected', { status: error.statusCode, reason: error.reason });
+    const headers: Record<string, string> =
+      error.statusCode === 405 ? { ...JSON_HEADERS, allow: 'POST' } : JSON_HEADERS;
+    return { statusCode: error.statusCode, headers, body: JSON.stringify({ error: error.reason }) };
+  }
+  logger.error('unexpected failure', { error: describe(error) });
+  return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify({ error: 'internal error' }) };
+}
+
+/** Error name and message only: SDK messages carry no secrets or payloads, stacks stay out of logs. */
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'NonError', message: String(error) };
+}

@@ -1,0 +1,77 @@
+import { compactJson } from '../dingtalk/exact-json';
+
+/**
+ * A stored event: what this project keeps of every event DingTalk delivered, its storage port (one
+ * adapter per technology: DynamoDB, Tablestore) and its JSON form.
+ */
+
+/** What is kept of every non-control event, exactly once per `eventId`. */
+export interface StoredEvent {
+  eventId: string;
+  eventType: string;
+  /** ISO-8601 instant the callback accepted the event. */
+  receivedAt: string;
+  /** The owner key the ciphertext carried (appKey, corpId or suiteKey). */
+  ownerKey: string;
+  /** The decrypted plaintext, byte for byte as DingTalk sent it. */
+  payload: string;
+  corpId?: string;
+  eventTime?: number;
+  processInstanceId?: string;
+  /** How it arrived: pushed by DingTalk (absent) or read back from its failed-push list. */
+  source?: 'recovery';
+}
+
+export type PutOutcome = 'stored' | 'duplicate';
+
+export interface EventQuery {
+  eventType?: string;
+  /** Only events received at or after this ISO-8601 instant. */
+  since?: string;
+  limit: number;
+}
+
+/** The write half: all the callback needs. */
+export interface EventWriter {
+  /** Stores the event unless one with the same `eventId` exists; resolves only once durable. */
+  put(event: StoredEvent): Promise<PutOutcome>;
+}
+
+export interface EventStore extends EventWriter {
+  /** Newest first. */
+  list(query: EventQuery): Promise<StoredEvent[]>;
+  get(eventId: string): Promise<StoredEvent | undefined>;
+}
+
+const REQUIRED_FIELDS = ['eventId', 'eventType', 'receivedAt', 'ownerKey', 'payload'] as const;
+
+/**
+ * A stored event from its persisted fields, whatever holds them: a DynamoDB item or stream image,
+ * Tablestore columns, a Tablestore trigger record. Undefined when a required field is not a string.
+ */
+export function storedEventFrom(fields: Readonly<Record<string, unknown>>): StoredEvent | undefined {
+  if (REQUIRED_FIELDS.some((name) => typeof fields[name] !== 'string')) return undefined;
+  const event: StoredEvent = {
+    eventId: fields.eventId as string,
+    eventType: fields.eventType as string,
+    receivedAt: fields.receivedAt as string,
+    ownerKey: fields.ownerKey as string,
+    payload: fields.payload as string,
+  };
+  if (typeof fields.corpId === 'string') event.corpId = fields.corpId;
+  if (typeof fields.eventTime === 'number') event.eventTime = fields.eventTime;
+  if (typeof fields.processInstanceId === 'string') event.processInstanceId = fields.processInstanceId;
+  if (fields.source === 'recovery') event.source = 'recovery';
+  return event;
+}
+
+/**
+ * The JSON form of a stored event, shared by `events --json` and webhook forwarding: one line, with
+ * `payload` being the decrypted event object spliced in from the stored text, so 64-bit integers keep
+ * every digit (JSON.parse would round them to doubles).
+ */
+export function storedEventToJson(event: StoredEvent): string {
+  const { payload, ...envelope } = event;
+  const head = JSON.stringify(envelope);
+  return `${head.slice(0, -1)},"payload":${compactJson(payload)}}`;
+}

@@ -1,0 +1,100 @@
+import type { Logger } from './logger';
+import type { StoredEvent } from './stored-event';
+
+/**
+ * The batch policy of a stream consumer whose platform has no per-record retry or dead-letter queue
+ * (the Tablestore trigger retries a failed invocation until the stream log expires): each record gets a
+ * few tries, then is parked with its reason and the batch goes on. Only a failure to park fails the
+ * invocation (then the whole batch is retried; processing is idempotent). Records are processed one
+ * after another, in stream order.
+ */
+
+/** One stream record, decoded once by the adapter that received it. */
+export type StreamEntry =
+  | { kind: 'event'; event: StoredEvent; raw: () => string }
+  | { kind: 'skip' }
+  | { kind: 'malformed'; eventId: string; reason: string; raw: () => string };
+
+/** Where records that cannot be processed are set aside, with the reason (never the triggering table). */
+export interface ParkingStore {
+  park(entry: {
+    eventId: string;
+    eventType: string;
+    reason: string;
+    record: string;
+    attempts: number;
+  }): Promise<void>;
+}
+
+export interface StreamBatchReport {
+  processed: number;
+  parked: number;
+  skipped: number;
+}
+
+export interface StreamBatchDependencies {
+  process: (event: StoredEvent) => Promise<void>;
+  parking: ParkingStore;
+  logger: Logger;
+  /** Tries per record inside one invocation before it is parked. */
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export async function processStreamBatch(
+  entries: readonly StreamEntry[],
+  deps: StreamBatchDependencies,
+): Promise<StreamBatchReport> {
+  const attempts = deps.attempts ?? 3;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const report: StreamBatchReport = { processed: 0, parked: 0, skipped: 0 };
+  for (const entry of entries) {
+    if (entry.kind === 'skip') {
+      report.skipped++;
+      continue;
+    }
+    if (entry.kind === 'malformed') {
+      await deps.parking.park({
+        eventId: entry.eventId,
+        eventType: 'unknown',
+        reason: entry.reason,
+        record: entry.raw(),
+        attempts: 0,
+      });
+      report.parked++;
+      continue;
+    }
+    const { event } = entry;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await deps.process(event);
+        lastError = undefined;
+        break;
+      } catch (error) {
+        lastError = error;
+        if (attempt < attempts) await sleep(200 * 2 ** (attempt - 1));
+      }
+    }
+    if (lastError === undefined) {
+      report.processed++;
+      continue;
+    }
+    const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
+    await deps.parking.park({
+      eventId: event.eventId,
+      eventType: event.eventType,
+      reason,
+      record: entry.raw(),
+      attempts,
+    });
+    deps.logger.error('event parked after repeated failures', {
+      eventType: event.eventType,
+      eventId: event.eventId,
+      outcome: 'parked',
+      reason,
+    });
+    report.parked++;
+  }
+  return report;
+}

@@ -1,0 +1,238 @@
+/**
+ * Configuration, read and validated once from the environment, with errors that name the variable.
+ * There are no silent defaults for secrets: local tooling supplies development values explicitly.
+ */
+
+export interface DingTalkSettings {
+  token: string;
+  aesKey: string;
+  ownerKeys: string[];
+}
+
+export interface CallbackConfig {
+  dingtalk: DingTalkSettings;
+  eventsTable: string;
+  /** Set for DynamoDB Local; unset in the cloud. */
+  dynamoDbEndpoint?: string;
+  maxBodyBytes: number;
+}
+
+export interface StreamConfig {
+  approvalsTable: string;
+  dynamoDbEndpoint?: string;
+  /** Present when FORWARD_URL is set. */
+  forward?: { url: string; secret: string; timeoutMs: number };
+}
+
+/** Access to DingTalk's open API (registration, failed-push recovery). */
+export interface DingTalkApiSettings {
+  appKey: string;
+  appSecret: string;
+  /** Default https://oapi.dingtalk.com; a stand-in on loopback in tests. */
+  baseUrl?: string;
+}
+
+export interface RecoveryConfig {
+  api: DingTalkApiSettings;
+  eventsTable: string;
+  dynamoDbEndpoint?: string;
+}
+
+/** Where Tablestore is (Alibaba Cloud). Credentials come from the function context, else from here. */
+export interface TablestoreSettings {
+  endpoint: string;
+  instance: string;
+  /** Only outside Function Compute (CLI, tests); in FC the context's STS credentials are used. */
+  credentials?: { accessKeyId: string; accessKeySecret: string };
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadDingTalkSettings(env: Env): DingTalkSettings {
+  const problems: string[] = [];
+  const settings = readDingTalkSettings(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/** What answering DingTalk needs, without any store: enough for check_url. */
+export function loadIngestConfig(env: Env): Pick<CallbackConfig, 'dingtalk' | 'maxBodyBytes'> {
+  const problems: string[] = [];
+  const dingtalk = readDingTalkSettings(env, problems);
+  const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { dingtalk, maxBodyBytes };
+}
+
+/** The events table name alone (Tablestore stores; DynamoDB's comes with loadCallbackConfig). */
+export function loadEventsTable(env: Env): string {
+  const problems: string[] = [];
+  const table = tableName(env, 'EVENTS_TABLE', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return table;
+}
+
+/** The Alibaba stream function's table for parked records. */
+export function loadParkedTable(env: Env): string {
+  const problems: string[] = [];
+  const table = tableName(env, 'PARKED_TABLE', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return table;
+}
+
+/** The AWS region: Lambda sets AWS_REGION; locally (DynamoDB Local ignores it) us-east-1. */
+export function awsRegion(env: Env): string {
+  return env.AWS_REGION?.trim() || 'us-east-1';
+}
+
+export function loadCallbackConfig(env: Env): CallbackConfig {
+  const problems: string[] = [];
+  const dingtalk = readDingTalkSettings(env, problems);
+  const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dingtalk,
+    eventsTable,
+    maxBodyBytes,
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+  };
+}
+
+export function loadStreamConfig(env: Env): StreamConfig {
+  const problems: string[] = [];
+  const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  const forwardUrl = optionalUrl(env, 'FORWARD_URL', problems);
+  let forward: StreamConfig['forward'];
+  if (forwardUrl !== undefined) {
+    const secret = required(env, 'FORWARD_SECRET', problems);
+    if (secret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+      problems.push('FORWARD_SECRET must be whsec_ followed by base64 of at least 24 bytes');
+    }
+    const timeoutMs = positiveInteger(env, 'FORWARD_TIMEOUT_MS', DEFAULT_FORWARD_TIMEOUT_MS, problems);
+    forward = { url: forwardUrl, secret, timeoutMs };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    approvalsTable,
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+    ...(forward === undefined ? {} : { forward }),
+  };
+}
+
+export function loadDingTalkApiSettings(env: Env): DingTalkApiSettings {
+  const problems: string[] = [];
+  const settings = readDingTalkApiSettings(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+export function loadRecoveryConfig(env: Env): RecoveryConfig {
+  const problems: string[] = [];
+  const api = readDingTalkApiSettings(env, problems);
+  const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { api, eventsTable, ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }) };
+}
+
+export function loadTablestoreSettings(env: Env): TablestoreSettings {
+  const problems: string[] = [];
+  const endpoint = required(env, 'TABLESTORE_ENDPOINT', problems);
+  if (endpoint) optionalUrl(env, 'TABLESTORE_ENDPOINT', problems);
+  const instance = required(env, 'TABLESTORE_INSTANCE', problems);
+  if (instance && !/^[A-Za-z][A-Za-z0-9-]{2,15}$/.test(instance)) {
+    problems.push(
+      'TABLESTORE_INSTANCE must be a Tablestore instance name (3-16 of [A-Za-z0-9-], a letter first)',
+    );
+  }
+  const accessKeyId = env.TABLESTORE_ACCESS_KEY_ID?.trim();
+  const accessKeySecret = env.TABLESTORE_ACCESS_KEY_SECRET?.trim();
+  if (Boolean(accessKeyId) !== Boolean(accessKeySecret)) {
+    problems.push('TABLESTORE_ACCESS_KEY_ID and TABLESTORE_ACCESS_KEY_SECRET must be set together');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    endpoint,
+    instance,
+    ...(accessKeyId && accessKeySecret ? { credentials: { accessKeyId, accessKeySecret } } : {}),
+  };
+}
+
+function readDingTalkApiSettings(env: Env, problems: string[]): DingTalkApiSettings {
+  const appKey = required(env, 'DINGTALK_APP_KEY', problems);
+  const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
+  const baseUrl = optionalUrl(env, 'DINGTALK_API_BASE', problems);
+  return { appKey, appSecret, ...(baseUrl === undefined ? {} : { baseUrl }) };
+}
+
+function tableName(env: Env, name: string, problems: string[]): string {
+  const value = required(env, name, problems);
+  if (value && !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) {
+    problems.push(`${name} must be a table name (3-255 of [A-Za-z0-9_.-])`);
+  }
+  return value;
+}
+
+function readDingTalkSettings(env: Env, problems: string[]): DingTalkSettings {
+  const token = required(env, 'DINGTALK_TOKEN', problems);
+  if (token && !/^[\x21-\x7e]{3,63}$/.test(token)) {
+    problems.push('DINGTALK_TOKEN must be 3-63 printable ASCII characters without spaces');
+  }
+  const aesKey = required(env, 'DINGTALK_AES_KEY', problems);
+  if (aesKey && !/^[A-Za-z0-9]{43}$/.test(aesKey)) {
+    problems.push(
+      `DINGTALK_AES_KEY must be exactly 43 characters of [A-Za-z0-9] (got ${aesKey.length} characters)`,
+    );
+  }
+  const ownerKeys = (required(env, 'DINGTALK_OWNER_KEY', problems) ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  if (env.DINGTALK_OWNER_KEY && ownerKeys.length === 0) {
+    problems.push('DINGTALK_OWNER_KEY must list at least one owner key (appKey, corpId or suiteKey)');
+  }
+  return { token, aesKey, ownerKeys };
+}
+
+function required(env: Env, name: string, problems: string[]): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    problems.push(`${name} is not set`);
+    return '';
+  }
+  return value.trim();
+}
+
+function optionalUrl(env: Env, name: string, problems: string[]): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  try {
+    new URL(value);
+  } catch {
+    problems.push(`${name} must be a URL such as http://localhost:8000 (got "${value}")`);
+  }
+  return value;
+}
+
+function positiveInteger(env: Env, name: string, fallback: number, problems: string[]): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^[1-9]\d{0,9}$/.test(value)) {
+    problems.push(`${name} must be a positive integer (got "${value}")`);
+    return fallback;
+  }
+  return Number(value);
+}

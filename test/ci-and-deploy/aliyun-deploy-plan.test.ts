@@ -1,0 +1,124 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { planAliyunDeployment, relocateArtifacts } = require('../../serverless-plugins/aliyun-project.js') as {
+  planAliyunDeployment: (
+    service: unknown,
+    options: { stage: string; region: string; accountId: string },
+  ) => {
+    fcService: string;
+    functions: Array<{ key: string; name: string; environment: Record<string, string> }>;
+    triggers: Array<Record<string, unknown>>;
+    tablestore: {
+      instance: string;
+      tables: Array<{ name: string; primaryKey: string; streamHours?: number }>;
+    };
+  };
+  relocateArtifacts: (
+    template: { Resources: Record<string, { Properties: Record<string, string> }> },
+    dir: string,
+  ) => number;
+};
+
+describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls deploy`), from the resolved serverless.aliyun.yml', function () {
+  this.timeout(60_000);
+  let plan: ReturnType<typeof planAliyunDeployment>;
+
+  before(() => {
+    const work = mkdtempSync(join(tmpdir(), 'aliyun-plan-'));
+    const credentials = join(work, 'credentials');
+    writeFileSync(
+      credentials,
+      '[default]\naliyun_account_id = 1234567890123456\naliyun_access_key_id = x\naliyun_access_key_secret = y\n',
+    );
+    const printed = execFileSync(
+      process.execPath,
+      [SERVERLESS_BIN, 'print', '--config', 'serverless.aliyun.yml', '--stage', 'prod', '--format', 'json'],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          ALIYUN_CREDENTIALS_FILE: credentials,
+          DINGTALK_TOKEN: 'ci-token',
+          DINGTALK_AES_KEY: 'ciAesKey'.padEnd(43, 'x'),
+          DINGTALK_OWNER_KEY: 'dingcorp',
+          TABLESTORE_INSTANCE: 'prod-inst',
+          SLS_TELEMETRY_DISABLED: '1',
+        },
+        encoding: 'utf8',
+      },
+    );
+    plan = planAliyunDeployment(JSON.parse(printed), {
+      stage: 'prod',
+      region: 'cn-hangzhou',
+      accountId: '1234567890123456',
+    });
+  });
+
+  it('GIVEN the config WHEN planned THEN all three functions get every variable, from CI at deploy time', () => {
+    expect(plan.fcService).to.equal('dingtalk-callback-prod');
+    expect(plan.functions.map((fn) => fn.name)).to.deep.equal([
+      'dingtalk-callback-prod-callback',
+      'dingtalk-callback-prod-eventStream',
+      'dingtalk-callback-prod-recoverFailedPushes',
+    ]);
+    for (const fn of plan.functions) {
+      expect(fn.environment).to.include({
+        DINGTALK_TOKEN: 'ci-token',
+        DINGTALK_OWNER_KEY: 'dingcorp',
+        EVENTS_TABLE: 'dingtalk_callback_events_prod',
+        APPROVALS_TABLE: 'dingtalk_callback_approvals_prod',
+        PARKED_TABLE: 'dingtalk_callback_parked_prod',
+        TABLESTORE_INSTANCE: 'prod-inst',
+      });
+    }
+  });
+
+  it('GIVEN the config WHEN planned THEN the events table has a stream and feeds eventStream; recovery runs on a timer', () => {
+    expect(plan.tablestore.tables).to.deep.equal([
+      { name: 'dingtalk_callback_events_prod', primaryKey: 'eventId', streamHours: 168 },
+      { name: 'dingtalk_callback_approvals_prod', primaryKey: 'processInstanceId' },
+      { name: 'dingtalk_callback_parked_prod', primaryKey: 'eventId' },
+    ]);
+    expect(plan.triggers).to.deep.equal([
+      {
+        functionName: 'dingtalk-callback-prod-eventStream',
+        triggerName: 'events-stream',
+        triggerType: 'tablestore',
+        sourceArn:
+          'acs:ots:cn-hangzhou:1234567890123456:instance/prod-inst/table/dingtalk_callback_events_prod',
+        invocationRole: 'acs:ram::1234567890123456:role/AliyunTableStoreStreamNotificationRole',
+        triggerConfig: {},
+      },
+      {
+        functionName: 'dingtalk-callback-prod-recoverFailedPushes',
+        triggerName: 'recover-failed-pushes',
+        triggerType: 'timer',
+        triggerConfig: { cronExpression: '@every 10m', enable: true },
+      },
+    ]);
+  });
+});
+
+describe('aliyun-project relocateArtifacts (sls deploy --package in another checkout)', () => {
+  it('GIVEN a packaged template naming the zip under another checkout WHEN relocated THEN it names the zip beside the template', () => {
+    const template = {
+      Resources: {
+        'sls-function-object': {
+          Properties: { ObjectName: 'x.zip', LocalPath: '/builds/a/1/.serverless/x.zip' },
+        },
+        'sls-storage-bucket': { Properties: { BucketName: 'b' } },
+      },
+    };
+    expect(relocateArtifacts(template, '/builds/b/2/.serverless')).to.equal(1);
+    expect(template.Resources['sls-function-object'].Properties.LocalPath).to.equal(
+      '/builds/b/2/.serverless/x.zip',
+    );
+    expect(relocateArtifacts(template, '/builds/b/2/.serverless')).to.equal(0);
+  });
+});
