@@ -66,13 +66,27 @@ export function parseEvent(plaintext: string): DingTalkEvent {
 }
 
 /**
+ * Approval transitions that happen once by definition (docs/dingtalk-protocol.md §6): an instance
+ * starts, then finishes or is terminated, once; a task starts, then finishes or is cancelled, once.
+ * Every other `type` (comments, redirects, kinds DingTalk adds later) can repeat for the same instance
+ * and task, so it is never keyed by its transition.
+ */
+export const ONCE_ONLY_TRANSITIONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  bpms_instance_change: new Set(['start', 'finish', 'terminate']),
+  bpms_task_change: new Set(['start', 'finish', 'cancel']),
+};
+
+/**
  * The identity events are deduplicated on, the same whether an event arrives by push or by recovery
  * from DingTalk's failed-push list:
- * 1. approval events: what the event is about — `bpms_instance_change:<processInstanceId>:<type>` and
- *    `bpms_task_change:<processInstanceId>:<taskId>:<type>`. An instance starts and ends once, a task
- *    starts and ends once, so this names one event whether or not (and however) DingTalk labelled it;
+ * 1. an approval transition that happens once ({@link ONCE_ONLY_TRANSITIONS}):
+ *    `bpms_instance_change:<processInstanceId>:<type>`, `bpms_task_change:<processInstanceId>:<taskId>:<type>`
+ *    (a task event only with its task id), so a recovered copy, which carries no eventId, meets the
+ *    pushed one;
  * 2. otherwise the payload's `eventId` (console pushes carry one);
  * 3. otherwise `sha256:<hex>` of the plaintext: retries resend the same plaintext.
+ * When in doubt two rows are kept rather than one: a duplicate is recoverable downstream, a merged
+ * event is lost.
  */
 export function eventIdentity(
   eventType: string,
@@ -81,13 +95,11 @@ export function eventIdentity(
 ): string {
   const instance = nonEmptyString(payload.processInstanceId);
   const type = nonEmptyString(payload.type);
-  if (instance !== undefined && type !== undefined) {
+  if (instance !== undefined && type !== undefined && ONCE_ONLY_TRANSITIONS[eventType]?.has(type)) {
     if (eventType === 'bpms_instance_change') return `${eventType}:${instance}:${type}`;
-    if (eventType === 'bpms_task_change') {
-      // Task ids can exceed 2^53: the exact reading keeps their digits as a string.
-      const taskId = nonEmptyString(payload.taskId);
-      if (taskId !== undefined) return `${eventType}:${instance}:${taskId}:${type}`;
-    }
+    // Task ids can exceed 2^53: the exact reading keeps their digits as a string.
+    const taskId = nonEmptyString(payload.taskId);
+    if (taskId !== undefined) return `${eventType}:${instance}:${taskId}:${type}`;
   }
   return nonEmptyString(payload.eventId ?? payload.EventId) ?? plaintextIdentity(plaintext);
 }

@@ -222,7 +222,7 @@ function optionalUrl(env: Env, name: string, problems: string[]): string | undef
   try {
     new URL(value);
   } catch {
-    problems.push(`${name} must be a URL such as http://localhost:8000 (got "${value}")`);
+    problems.push(`${name} must be a URL such as http://localhost:8000`);
   }
   return value;
 }
@@ -231,7 +231,7 @@ function positiveInteger(env: Env, name: string, fallback: number, problems: str
   const value = env[name]?.trim();
   if (!value) return fallback;
   if (!/^[1-9]\d{0,9}$/.test(value)) {
-    problems.push(`${name} must be a positive integer (got "${value}")`);
+    problems.push(`${name} must be a positive integer`);
     return fallback;
   }
   return Number(value);

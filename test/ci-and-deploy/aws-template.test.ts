@@ -210,6 +210,25 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     ]);
   });
 
+  it('GIVEN the alarm topic WHEN read THEN encrypted with a customer-managed key whose policy lets CloudWatch publish, and every alarm targets it', () => {
+    const topic = resources.AlarmTopic!.Properties!;
+    // CloudWatch cannot publish to a topic under the AWS-managed alias/aws/sns key: no alarm would notify.
+    expect(topic.KmsMasterKeyId).to.deep.equal({ Ref: 'AlarmTopicKey' });
+    const key = resources.AlarmTopicKey!;
+    expect(key.Type).to.equal('AWS::KMS::Key');
+    expect(key.Properties!.EnableKeyRotation).to.equal(true);
+    const statements = (key.Properties!.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    const cloudwatch = statements.find(
+      (statement) =>
+        (statement.Principal as { Service?: string } | undefined)?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cloudwatch?.Effect).to.equal('Allow');
+    expect(cloudwatch?.Action).to.include.members(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    for (const alarm of Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties!.AlarmActions).to.deep.equal([{ Ref: 'AlarmTopic' }]);
+    }
+  });
+
   it('GIVEN the recovery function WHEN read THEN one run at a time, every 10 minutes', () => {
     expect(resources.RecoverFailedPushesLambdaFunction!.Properties!.ReservedConcurrentExecutions).to.equal(1);
     const rule = Object.values(resources).find((r) => r.Type === 'AWS::Events::Rule')!;

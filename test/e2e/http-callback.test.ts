@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DingTalkCrypto } from '../../lib/dingtalk/callback-crypto';
 import type { EventStore } from '../../lib/core/stored-event';
-import { plaintextIdentity } from '../../lib/dingtalk/event-payload';
+import { parseEvent, plaintextIdentity } from '../../lib/dingtalk/event-payload';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { devCrypto, post, push, signedPush } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
@@ -75,6 +75,38 @@ describe('HTTP callback end to end (npm start: sls offline + DynamoDB Local; Din
     const stored = await store.get(plaintextIdentity(plaintext));
     expect(stored?.payload).to.equal(plaintext);
     expect(stored?.eventType).to.equal('user_add_org');
+  });
+
+  it('GIVEN a valid push spelled msg_signature/timeStamp (the official libraries’ spelling) WHEN posted THEN 200 success and stored', async () => {
+    const plaintext = uniqueEvent();
+    const { query, body } = signedPush(plaintext);
+    const result = await post(
+      stack.url,
+      { msg_signature: query.signature, timeStamp: query.timestamp, nonce: query.nonce },
+      body,
+    );
+    expect(result.status).to.equal(200);
+    expect(result.reply?.message).to.equal('success');
+    expect((await store.get(parseEvent(plaintext).eventId))?.payload).to.equal(plaintext);
+  });
+
+  it('GIVEN two task comments on one instance and task, different eventIds and text WHEN pushed THEN two rows', async () => {
+    const instance = `pi-${randomUUID()}`;
+    const comments = ['同意，请尽快', '请补充发票'].map((remark) =>
+      JSON.stringify({
+        EventType: 'bpms_task_change',
+        processInstanceId: instance,
+        taskId: 811165,
+        type: 'comment',
+        remark,
+        eventId: randomUUID(),
+      }),
+    );
+    for (const comment of comments)
+      expect((await push(stack.url, comment)).reply?.message).to.equal('success');
+    for (const comment of comments) {
+      expect((await store.get(parseEvent(comment).eventId))?.payload).to.equal(comment);
+    }
   });
 
   it('GIVEN the second allowed owner key WHEN pushed THEN the reply is encrypted for that owner key', async () => {

@@ -101,9 +101,12 @@ describe('ingest use case in process, against DynamoDB Local', function () {
     const response = await ingest(request(plaintext));
     expect(response.statusCode).to.equal(503);
     expect(response.body).not.to.contain('encrypt');
-    expect(
-      logger.records.some((r) => r.level === 'error' && r.attributes.outcome === 'store_failed'),
-    ).to.equal(true);
+    const errors = logger.records.filter((r) => r.level === 'error');
+    expect(errors.some((r) => r.attributes.outcome === 'store_failed')).to.equal(true);
+    const errorText = JSON.stringify(errors);
+    for (const secret of [DEV_DINGTALK_ENV.DINGTALK_TOKEN, DEV_DINGTALK_ENV.DINGTALK_AES_KEY, '保密']) {
+      expect(errorText).not.to.contain(secret);
+    }
     expect(logger.text('info')).not.to.contain('保密');
   });
 

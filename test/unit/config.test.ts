@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadCallbackConfig } from '../../lib/startup/config';
+import {
+  ConfigError,
+  DEFAULT_MAX_BODY_BYTES,
+  loadCallbackConfig,
+  loadStreamConfig,
+} from '../../lib/startup/config';
 
 const valid = {
   DINGTALK_TOKEN: 'token123',
@@ -66,5 +71,30 @@ describe('loadCallbackConfig', () => {
     expect(problems({ ...valid, EVENTS_TABLE: 'ab' })).to.deep.equal([
       'EVENTS_TABLE must be a table name (3-255 of [A-Za-z0-9_.-])',
     ]);
+  });
+
+  it('GIVEN a value that could be a misplaced secret in every checked variable WHEN rejected THEN no message holds the value', () => {
+    const leaked = 'whsec_Sup3rS3cr3t-value';
+    const env: Record<string, string> = {
+      ...valid,
+      DINGTALK_TOKEN: `${leaked} with spaces`,
+      DINGTALK_AES_KEY: leaked,
+      DYNAMODB_ENDPOINT: leaked,
+      MAX_BODY_BYTES: leaked,
+      EVENTS_TABLE: `${leaked}!`,
+    };
+    const found = problems(env);
+    expect(found).to.have.length(5);
+    for (const problem of found) expect(problem).not.to.contain('Sup3rS3cr3t');
+    const error = (() => {
+      try {
+        loadStreamConfig({ APPROVALS_TABLE: 'approvals', FORWARD_URL: leaked, FORWARD_SECRET: leaked });
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).to.contain('FORWARD_URL');
+    expect(error?.message).not.to.contain('Sup3rS3cr3t');
   });
 });

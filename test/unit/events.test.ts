@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadRequestError } from '../../lib/dingtalk/callback-errors';
-import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../../lib/dingtalk/event-payload';
+import {
+  ONCE_ONLY_TRANSITIONS,
+  parseEvent,
+  plaintextIdentity,
+  UNKNOWN_EVENT_TYPE,
+} from '../../lib/dingtalk/event-payload';
 
 const EXAMPLES = join(__dirname, '../../examples/events');
 const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
@@ -66,10 +71,54 @@ describe('parseEvent', () => {
     );
   });
 
-  it('GIVEN the same shape-A plaintext twice WHEN parsed THEN the identity is equal; one byte apart THEN not', () => {
+  it('GIVEN a shape-A plaintext as a retry resends it WHEN parsed THEN the identity is its SHA-256; one byte apart THEN another', () => {
     const plaintext = example('user_add_org.shape-a.json');
-    expect(parseEvent(plaintext).eventId).to.equal(parseEvent(plaintext).eventId);
-    expect(parseEvent(plaintext + ' ').eventId).not.to.equal(parseEvent(plaintext).eventId);
+    const sha256 = (text: string) => 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex');
+    expect(parseEvent(plaintext).eventId).to.equal(sha256(plaintext));
+    expect(parseEvent(plaintext + ' ').eventId).to.equal(sha256(plaintext + ' '));
+    expect(sha256(plaintext + ' ')).not.to.equal(sha256(plaintext));
+  });
+
+  it('GIVEN two task comments on the same instance and task, with different eventIds WHEN parsed THEN two identities (never merged)', () => {
+    const comment = (eventId: string, remark: string) =>
+      JSON.stringify({
+        EventType: 'bpms_task_change',
+        processInstanceId: 'pi-c',
+        taskId: 811165,
+        type: 'comment',
+        remark,
+        eventId,
+      });
+    expect(parseEvent(comment('ev-1', '同意，请尽快')).eventId).to.equal('ev-1');
+    expect(parseEvent(comment('ev-2', '补充材料')).eventId).to.equal('ev-2');
+  });
+
+  for (const [eventType, type, taskId] of [
+    ['bpms_task_change', 'redirect', 7],
+    ['bpms_task_change', 'a_type_dingtalk_adds_later', 7],
+    ['bpms_instance_change', 'comment', undefined],
+    ['bpms_task_change', 'finish', undefined],
+  ] as const) {
+    it(`GIVEN ${eventType} type ${type}${taskId === undefined ? ' without a task id' : ''} WHEN parsed THEN keyed by eventId, else by content — not by transition`, () => {
+      const payload = {
+        EventType: eventType,
+        processInstanceId: 'pi-x',
+        type,
+        ...(taskId ? { taskId } : {}),
+      };
+      expect(parseEvent(JSON.stringify({ ...payload, eventId: 'ev-9' })).eventId).to.equal('ev-9');
+      const withoutId = JSON.stringify(payload);
+      expect(parseEvent(withoutId).eventId).to.equal(plaintextIdentity(withoutId));
+    });
+  }
+
+  it('GIVEN the once-only transitions WHEN listed THEN instance start/finish/terminate and task start/finish/cancel', () => {
+    expect(
+      Object.fromEntries(Object.entries(ONCE_ONLY_TRANSITIONS).map(([k, v]) => [k, [...v]])),
+    ).to.deep.equal({
+      bpms_instance_change: ['start', 'finish', 'terminate'],
+      bpms_task_change: ['start', 'finish', 'cancel'],
+    });
   });
 
   it('GIVEN shape A timestamps as string or number, in ms or s WHEN parsed THEN eventTime is epoch ms', () => {

@@ -27,8 +27,9 @@ describe('storedEventFromFailedItem (failed-list item → stored event)', () => 
       },
       Date.UTC(2026, 10, 26),
     );
+    expect(pushed.eventId).to.equal(`bpms_instance_change:${pushed.processInstanceId}:finish`);
     expect(stored).to.deep.include({
-      eventId: pushed.eventId,
+      eventId: `bpms_instance_change:${pushed.processInstanceId}:finish`,
       eventType: 'bpms_instance_change',
       corpId: 'ding9f50b15bxxxx16741',
       ownerKey: 'ding9f50b15bxxxx16741',
