@@ -8,7 +8,16 @@ import { TablestoreEventStore } from '../lib/aliyun/tablestore-event-store';
 import { DynamoDbEventStore } from '../lib/aws/dynamodb-event-store';
 import { createDynamoDbDocumentClient } from '../lib/aws/dynamodb-client';
 import type { EventStore } from '../lib/core/stored-event';
-import { LOCAL_APPROVALS_TABLE, LOCAL_EVENTS_TABLE, withDevCredentials } from '../local-dev/dev-credentials';
+import {
+  LOCAL_APPROVALS_TABLE,
+  LOCAL_EVENTS_TABLE,
+  LOCAL_RECOVERY_JOURNAL_TABLE,
+  withDevCredentials,
+} from '../local-dev/dev-credentials';
+import type { RecoveryJournal } from '../lib/core/failed-push-recovery';
+import type { Logger } from '../lib/core/logger';
+import { DynamoDbRecoveryJournal } from '../lib/aws/dynamodb-recovery-journal';
+import { TablestoreRecoveryJournal } from '../lib/aliyun/tablestore-recovery-journal';
 import type { ApprovalStore } from '../lib/core/approval-store';
 import { DynamoDbApprovalStore } from '../lib/aws/dynamodb-approval-store';
 
@@ -47,7 +56,7 @@ function cliTablestore(env: Env) {
 /** A store of the deployment the environment names: Tablestore, a configured DynamoDB, or `npm start`'s. */
 function cliStore<T>(
   env: Env,
-  variable: 'EVENTS_TABLE' | 'APPROVALS_TABLE',
+  variable: 'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE',
   localTable: string,
   adapters: {
     tablestore: (client: Client, table: string) => T;
@@ -75,6 +84,14 @@ export function cliApprovalStore(env: Env): { store: ApprovalStore; close: () =>
   return cliStore<ApprovalStore>(env, 'APPROVALS_TABLE', LOCAL_APPROVALS_TABLE, {
     tablestore: (client, table) => new TablestoreApprovalStore(client, table),
     dynamodb: (client, table) => new DynamoDbApprovalStore(client, table),
+  });
+}
+
+/** The recovery journal the scheduled functions use, so `recover` and they finish each other's pages. */
+export function cliRecoveryJournal(env: Env, logger: Logger): { store: RecoveryJournal; close: () => void } {
+  return cliStore<RecoveryJournal>(env, 'RECOVERY_JOURNAL_TABLE', LOCAL_RECOVERY_JOURNAL_TABLE, {
+    tablestore: (client, table) => new TablestoreRecoveryJournal(client, table, logger),
+    dynamodb: (client, table) => new DynamoDbRecoveryJournal(client, table, logger),
   });
 }
 

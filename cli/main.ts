@@ -30,7 +30,8 @@ Commands:
       --json               one JSON object
   delete                 Remove the registration
   recover                Store every push DingTalk gave up on (its failed list), page by page
-      --journal DIR        where each page is kept until stored (default .dingtalk-recovery)
+      --fallback-dir DIR   where a page goes if the store's journal cannot take it (default .dingtalk-recovery)
+      --time-budget S      seconds the run may take before it stops reading (default 120)
       --json               the report as one JSON object
   put-secrets --stage S  Store the set DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_APP_SECRET and
                          FORWARD_SECRET as SSM SecureStrings /dingtalk-callback/S/… (AWS deployments)
@@ -141,11 +142,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const { values } = parseArgs({
         args: rest,
         options: {
-          journal: { type: 'string', default: '.dingtalk-recovery' },
+          'fallback-dir': { type: 'string', default: '.dingtalk-recovery' },
+          'time-budget': { type: 'string', default: '120' },
           json: { type: 'boolean', default: false },
         },
       });
-      return recover({ journal: values.journal, json: values.json }, env);
+      const seconds = Number(values['time-budget']);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        console.error('--time-budget must be a positive number of seconds');
+        return 2;
+      }
+      return recover(
+        { fallbackDir: values['fallback-dir'], timeBudgetMs: seconds * 1000, json: values.json },
+        env,
+      );
     }
     case 'put-secrets': {
       const { values } = parseArgs({

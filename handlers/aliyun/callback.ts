@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { FcContext } from '../../lib/aliyun/fc-credentials';
+import type { FcContext } from '../../lib/aliyun/fc-context';
 import { eventWriterForInvocation } from '../../lib/aliyun/fc-event-writer';
 import type { FcHttpResponse } from '../../lib/aliyun/fc-http-event';
 import { callbackRequestFromFcEvent, fcHttpResponse } from '../../lib/aliyun/fc-http-event';

@@ -7,8 +7,8 @@ import { decodeTablestoreTrigger } from '../../lib/aliyun/tablestore-trigger';
 import type { StreamBatchReport } from '../../lib/core/stream-batch';
 import { processStreamBatch } from '../../lib/core/stream-batch';
 import { StandardWebhookForwarder } from '../../lib/webhook/standard-webhook-forwarder';
-import type { FcContext } from '../../lib/aliyun/fc-credentials';
-import { tablestoreClientFor } from '../../lib/aliyun/fc-credentials';
+import type { FcContext } from '../../lib/aliyun/fc-context';
+import { tablestoreClientFor } from '../../lib/aliyun/fc-context';
 
 const config = loadStreamConfig(process.env);
 const parkedTable = loadParkedTable(process.env);

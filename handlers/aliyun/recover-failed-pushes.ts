@@ -1,21 +1,33 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadDingTalkApiSettings, loadEventsTable, loadTablestoreSettings } from '../../lib/startup/config';
-import { DingTalkApi } from '../../lib/dingtalk/open-api';
+import type { FcContext } from '../../lib/aliyun/fc-context';
+import { remainingMsFor, tablestoreClientFor } from '../../lib/aliyun/fc-context';
+import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
+import { TablestoreRecoveryJournal } from '../../lib/aliyun/tablestore-recovery-journal';
 import type { RecoveryReport } from '../../lib/core/failed-push-recovery';
 import { recoverFailedPushes } from '../../lib/core/failed-push-recovery';
-import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
-import type { FcContext } from '../../lib/aliyun/fc-credentials';
-import { tablestoreClientFor } from '../../lib/aliyun/fc-credentials';
+import { DingTalkApi } from '../../lib/dingtalk/open-api';
+import { loadRecoveryConfig, loadTablestoreSettings } from '../../lib/startup/config';
 
-const eventsTable = loadEventsTable(process.env);
-const api = new DingTalkApi({ ...loadDingTalkApiSettings(process.env), timeoutMs: 10_000 });
+const config = loadRecoveryConfig(process.env);
+const api = new DingTalkApi({ ...config.api, timeoutMs: 10_000 });
 const tablestore = tablestoreClientFor(loadTablestoreSettings(process.env), 3_000);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 
-/** Timer trigger: drains DingTalk's failed-push list into the events table. */
+/** serverless.aliyun.yml's timeout for this function, used when the context does not carry it. */
+const TIMEOUT_SECONDS = 120;
+
+/** Timer trigger: drains DingTalk's failed-push list into the events table, journaling each page first. */
 export async function handler(_event: Buffer, context?: FcContext): Promise<RecoveryReport> {
-  const store = new TablestoreEventStore(tablestore(context), eventsTable);
-  const report = await recoverFailedPushes({ api, store, logger, now: Date.now });
+  const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);
+  const client = tablestore(context);
+  const report = await recoverFailedPushes({
+    api,
+    store: new TablestoreEventStore(client, config.eventsTable),
+    journal: new TablestoreRecoveryJournal(client, config.journalTable, logger),
+    logger,
+    now: Date.now,
+    remainingMs,
+  });
   logger.info('failed-push recovery finished', { ...report });
   return report;
 }

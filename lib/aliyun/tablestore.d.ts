@@ -57,6 +57,7 @@ declare module 'tablestore' {
       attributeColumns: Columns;
       returnContent?: { returnType: number };
     }): Promise<{ row: Row }>;
+    deleteRow(params: { tableName: string; condition: Condition; primaryKey: PrimaryKey }): Promise<unknown>;
     getRow(params: {
       tableName: string;
       primaryKey: PrimaryKey;

@@ -6,14 +6,23 @@ import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../dingtalk/e
 import type { Logger } from './logger';
 
 /**
- * Recovery of pushes DingTalk gave up on (docs/dingtalk-protocol.md §5). Its failed list pages with `has_more`
- * and **each call deletes what the previous call returned**, so every page is made durable before the
- * next call: first in the journal (when there is one), then each item through the same idempotent
- * store as pushes, under the same identity rule (see `eventIdentity`).
+ * Recovery of pushes DingTalk gave up on (docs/dingtalk-protocol.md §5). Its failed list pages with
+ * `has_more` and **each call deletes what the previous call returned**, so a page in hand is made
+ * durable before anything could ask DingTalk again — in the journal (rows in the cloud store, shared by
+ * the scheduled functions and the CLI), else in a second durable place that does not depend on the
+ * store — and only then are its items stored, through the same idempotent store as pushes, under the
+ * same identity rule (see `eventIdentity`).
+ *
+ * A run: (1) checks that the journal can be written, and asks DingTalk nothing when it cannot; (2) moves
+ * pages from the second place into the journal; (3) finishes journaled pages; (4) reads on while there
+ * is time to journal and store one more page. Every write is retried until the run's time budget says
+ * stop; a page that cannot be journaled by then goes to the second place.
  */
 
-/** Where a page's raw answer is kept until all its items are stored. */
+/** Where a page's raw answer is kept until all its items are stored (rows in the cloud store). */
 export interface RecoveryJournal {
+  /** Resolves only if the journal can be written now (a probe write); DingTalk is not asked otherwise. */
+  probe(): Promise<void>;
   /** Pages saved by a run that did not finish them, oldest first. */
   pending(): Promise<JournalPage[]>;
   save(raw: string): Promise<JournalPage>;
@@ -23,6 +32,17 @@ export interface RecoveryJournal {
 export interface JournalPage {
   id: string;
   raw: string;
+  /** The journal's own row keys for the page, to remove it when done. */
+  rowIds: string[];
+}
+
+/** A durable place independent of the store, for a page the journal could not take in time. */
+export interface FallbackPlace {
+  /** What it is, for logs and the report (never the page). */
+  readonly name: string;
+  keep(raw: string): Promise<void>;
+  /** Pages kept earlier; `ack` removes one once it is journaled. */
+  take(): Promise<Array<{ raw: string; ack: () => Promise<void> }>>;
 }
 
 export interface RecoveryReport {
@@ -32,53 +52,154 @@ export interface RecoveryReport {
   duplicates: number;
   /** Pages found in the journal from an earlier, interrupted run and finished now. */
   replayedPages: number;
+  /** Pages moved from the second durable place back into the journal. */
+  fallbackReplayed: number;
+  /** Pages this run had to put in the second durable place (the store stayed down). */
+  fallbackKept: number;
+  /** True when the run stopped reading for lack of time; the next run continues. */
+  stoppedForTime: boolean;
 }
 
 export interface RecoveryDependencies {
   api: Pick<DingTalkApi, 'failedPushes'>;
   store: EventStore;
+  journal: RecoveryJournal;
+  fallback?: FallbackPlace;
   logger: Logger;
   now: () => number;
-  journal?: RecoveryJournal;
+  /** Milliseconds left in this run, as the platform reports them; unbounded when absent (CLI). */
+  remainingMs?: () => number;
+  /** Time kept in hand before asking for another page: enough to journal and store one. */
+  pageReserveMs?: number;
+  /** Time kept in hand for the second durable place when the journal stays down. */
+  fallbackReserveMs?: number;
+  sleep?: (ms: number) => Promise<void>;
   /** Safety bound on pages per run (200 items each); the next run continues. */
   maxPages?: number;
+}
+
+/** The store could not be written: nothing was asked of DingTalk, or the page in hand is kept safe. */
+export class RecoveryStoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RecoveryStoreUnavailableError';
+  }
 }
 
 /** Keys under which the failed list carries the event data, by family. */
 const DATA_KEYS = ['bpmsCallBackData', 'roleLabelChange', 'callbackData'] as const;
 
 export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<RecoveryReport> {
-  const { api, store, logger, now, journal } = deps;
+  const { api, store, logger, now, journal, fallback } = deps;
   const maxPages = deps.maxPages ?? 500;
-  const report: RecoveryReport = { pages: 0, items: 0, stored: 0, duplicates: 0, replayedPages: 0 };
+  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
+  const pageReserve = deps.pageReserveMs ?? 30_000;
+  const fallbackReserve = deps.fallbackReserveMs ?? 10_000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const report: RecoveryReport = {
+    pages: 0,
+    items: 0,
+    stored: 0,
+    duplicates: 0,
+    replayedPages: 0,
+    fallbackReplayed: 0,
+    fallbackKept: 0,
+    stoppedForTime: false,
+  };
+
+  /** Retries `write` with backoff while more than `reserve` ms are left; the last error if it never works. */
+  const persist = async <T>(what: string, reserve: number, write: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        const wait = Math.min(5_000, 500 * 2 ** (attempt - 1));
+        if (remaining() - wait <= reserve) throw error;
+        logger.warn('recovery write failed, retrying', { what, attempt, error: describe(error) });
+        await sleep(wait);
+      }
+    }
+  };
 
   const storePage = async (items: readonly unknown[]) => {
     for (const item of items) {
-      const outcome: PutOutcome = await store.put(storedEventFromFailedItem(item, now()));
+      const event = storedEventFromFailedItem(item, now());
+      const outcome: PutOutcome = await persist('event', fallbackReserve, () => store.put(event));
       report.items++;
       if (outcome === 'stored') report.stored++;
       else report.duplicates++;
     }
   };
 
-  for (const page of journal ? await journal.pending() : []) {
+  try {
+    await journal.probe();
+  } catch (cause) {
+    logger.error('recovery store not writable: DingTalk was not asked', { error: describe(cause) });
+    throw new RecoveryStoreUnavailableError(
+      'the recovery journal cannot be written; DingTalk was not asked',
+      {
+        cause,
+      },
+    );
+  }
+
+  for (const kept of fallback ? await fallback.take() : []) {
+    await persist('journal', fallbackReserve, () => journal.save(kept.raw));
+    await kept.ack();
+    report.fallbackReplayed++;
+  }
+
+  for (const page of await journal.pending()) {
     await storePage(itemsOf(page.raw));
-    await journal!.done(page);
+    await persist('journal', fallbackReserve, () => journal.done(page));
     report.replayedPages++;
   }
 
   for (let hasMore = true; hasMore && report.pages < maxPages;) {
+    if (remaining() < pageReserve) {
+      report.stoppedForTime = true;
+      logger.info('recovery stopped for time; the next run continues', { remainingMs: remaining() });
+      break;
+    }
     const page: FailedPushPage = await api.failedPushes();
     report.pages++;
     hasMore = page.hasMore;
     if (page.items.length === 0) break;
-    const saved = journal ? await journal.save(page.raw) : undefined;
+    let saved: JournalPage;
+    try {
+      saved = await persist('journal', fallbackReserve, () => journal.save(page.raw));
+    } catch (cause) {
+      if (!fallback) {
+        logger.error('failed-push page could not be kept', {
+          items: page.items.length,
+          error: describe(cause),
+        });
+        throw new RecoveryStoreUnavailableError('a failed-push page could not be journaled', { cause });
+      }
+      await persist(fallback.name, 0, () => fallback.keep(page.raw));
+      report.fallbackKept++;
+      logger.error('failed-push page kept in the second durable place', {
+        place: fallback.name,
+        items: page.items.length,
+        error: describe(cause),
+      });
+      throw new RecoveryStoreUnavailableError(`the store stayed down; the page is in ${fallback.name}`, {
+        cause,
+      });
+    }
+    // Journaled: from here a failure only delays it to the next run.
     await storePage(page.items);
-    if (saved) await journal!.done(saved);
+    await persist('journal', fallbackReserve, () => journal.done(saved));
     logger.info('failed-push page recovered', { items: page.items.length, hasMore });
   }
   if (report.pages >= maxPages) logger.warn('recovery stopped at the page bound', { maxPages });
   return report;
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'NonError', message: String(error) };
 }
 
 function itemsOf(raw: string): unknown[] {

@@ -35,6 +35,10 @@ export interface DingTalkApiSettings {
 export interface RecoveryConfig {
   api: DingTalkApiSettings;
   eventsTable: string;
+  /** The recovery journal's table (DynamoDB or Tablestore). */
+  journalTable: string;
+  /** AWS: the SQS queue that keeps a page the journal could not take in time. */
+  fallbackQueueUrl?: string;
   dynamoDbEndpoint?: string;
 }
 
@@ -143,9 +147,17 @@ export function loadRecoveryConfig(env: Env): RecoveryConfig {
   const problems: string[] = [];
   const api = readDingTalkApiSettings(env, problems);
   const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+  const journalTable = tableName(env, 'RECOVERY_JOURNAL_TABLE', problems);
+  const fallbackQueueUrl = optionalUrl(env, 'RECOVERY_FALLBACK_QUEUE_URL', problems);
   const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { api, eventsTable, ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }) };
+  return {
+    api,
+    eventsTable,
+    journalTable,
+    ...(fallbackQueueUrl === undefined ? {} : { fallbackQueueUrl }),
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+  };
 }
 
 export function loadTablestoreSettings(env: Env): TablestoreSettings {

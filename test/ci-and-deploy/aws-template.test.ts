@@ -207,7 +207,13 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       'AWS/Lambda/Errors',
       'AWS/Lambda/IteratorAge',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
     ]);
+    // One of the queue alarms watches the recovery fallback queue: a page there means the store was down.
+    const watched = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.Namespace === 'AWS/SQS')
+      .map((r) => JSON.stringify(r.Properties!.Dimensions));
+    expect(watched.some((d) => d.includes('RecoveryFallbackQueue'))).to.equal(true);
   });
 
   it('GIVEN the alarm topic WHEN read THEN encrypted with a customer-managed key whose policy lets CloudWatch publish, and every alarm targets it', () => {
@@ -229,8 +235,15 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     }
   });
 
-  it('GIVEN the recovery function WHEN read THEN one run at a time, every 10 minutes', () => {
-    expect(resources.RecoverFailedPushesLambdaFunction!.Properties!.ReservedConcurrentExecutions).to.equal(1);
+  it('GIVEN the recovery function WHEN read THEN one run at a time, every 10 minutes, no immediate re-run, its journal and fallback queue wired', () => {
+    const fn = resources.RecoverFailedPushesLambdaFunction!.Properties!;
+    expect(fn.ReservedConcurrentExecutions).to.equal(1);
+    const invokeConfig = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfig?.Properties?.MaximumRetryAttempts).to.equal(0);
+    const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.RECOVERY_JOURNAL_TABLE).to.equal('dingtalk-callback-recovery-journal-prod');
+    expect(variables.RECOVERY_FALLBACK_QUEUE_URL).to.deep.equal({ Ref: 'RecoveryFallbackQueue' });
+    expect(resources.RecoveryJournalTable!.DeletionPolicy).to.equal('Retain');
     const rule = Object.values(resources).find((r) => r.Type === 'AWS::Events::Rule')!;
     expect(rule.Properties).to.include({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
   });

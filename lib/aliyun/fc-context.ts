@@ -6,6 +6,22 @@ import { createTablestoreClient } from './tablestore-client';
 export interface FcContext {
   requestId?: string;
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** The function's settings; `timeout` in seconds. */
+  function?: { name?: string; timeout?: number };
+}
+
+/**
+ * Milliseconds left in an invocation that started at `startMs`: FC reports the function's timeout,
+ * not a remaining time, so it is counted from the start. `fallbackSeconds` when the context has none.
+ */
+export function remainingMsFor(
+  context: FcContext | undefined,
+  startMs: number,
+  fallbackSeconds: number,
+  now: () => number = Date.now,
+): () => number {
+  const timeoutMs = (context?.function?.timeout ?? fallbackSeconds) * 1000;
+  return () => startMs + timeoutMs - now();
 }
 
 /**

@@ -1,0 +1,73 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery';
+import type { JournalRow } from '../core/journal-pages';
+import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
+import type { Logger } from '../core/logger';
+
+/** Below DynamoDB's 400 KB item limit with room for the other attributes. */
+const MAX_PART_BYTES = 350_000;
+
+/**
+ * The failed-push recovery journal in a DynamoDB table of its own (`rowId` key; serverless.aws.yml
+ * `RecoveryJournalTable`): not the events table, whose stream would take journal rows for events.
+ * A page of several parts is written in one transaction, so it is whole or absent.
+ */
+export class DynamoDbRecoveryJournal implements RecoveryJournal {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async probe(): Promise<void> {
+    const rowId = `probe#${randomUUID()}`;
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { rowId, probe: true } }));
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { rowId } }));
+  }
+
+  async save(raw: string): Promise<JournalPage> {
+    const id = newPageId(raw, this.now());
+    const rows = journalRows(id, raw, this.now(), MAX_PART_BYTES);
+    if (rows.length === 1) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: rows[0] }));
+    } else {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: rows.map((row) => ({ Put: { TableName: this.tableName, Item: row } })),
+        }),
+      );
+    }
+    return { id, raw, rowIds: rows.map((row) => row.rowId) };
+  }
+
+  async pending(): Promise<JournalPage[]> {
+    const rows: JournalRow[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.page !== 'string') continue;
+        rows.push({ ...(item as JournalRow), body: Buffer.from(item.body as Uint8Array) });
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    const { pages, incomplete } = pagesFromRows(rows);
+    if (incomplete.length > 0) this.logger.warn('journal holds incomplete pages', { pages: incomplete });
+    return pages;
+  }
+
+  async done(page: JournalPage): Promise<void> {
+    for (const rowId of page.rowIds) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { rowId } }));
+    }
+  }
+}
