@@ -42,6 +42,12 @@ export class DingTalkOpenApiStandIn {
   registration: Registration | undefined;
   /** Rewrites the failed list's JSON text, e.g. to put 64-bit numbers in it as DingTalk does. */
   rawJsonFor: (json: string) => string = (json) => json;
+  /** How many times the failed list was asked for (each call deletes the page the previous one returned). */
+  failedListCalls = 0;
+  /** Called with the call's number just before a failed-list page is answered (tests inject faults here). */
+  onFailedPage: ((call: number) => void | Promise<void>) | undefined;
+  /** Delay before each failed-list answer, as a slow DingTalk would take. */
+  failedListDelayMs = 0;
   private failed: unknown[] = [];
   private returnedLastTime = 0;
   private readonly token = `standin-${randomNonce(12)}`;
@@ -137,9 +143,13 @@ export class DingTalkOpenApiStandIn {
         this.registration = undefined;
         return error(0, 'ok');
       case '/call_back/get_call_back_failed_result': {
+        this.failedListCalls++;
+        if (this.failedListDelayMs > 0)
+          await new Promise((resolve) => setTimeout(resolve, this.failedListDelayMs));
         this.failed.splice(0, this.returnedLastTime);
         const page = this.failed.slice(0, this.pageSize);
         this.returnedLastTime = page.length;
+        await this.onFailedPage?.(this.failedListCalls);
         const body = {
           errcode: 0,
           errmsg: 'ok',

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDbEventStore } from '../lib/aws/dynamodb-event-store';
 import { createDynamoDbDocumentClient } from '../lib/aws/dynamodb-client';
-import { DEV_DINGTALK_ENV, LOCAL_EVENTS_TABLE } from './dev-credentials';
+import { DEV_DINGTALK_ENV, LOCAL_EVENTS_TABLE, LOCAL_STAGE } from './dev-credentials';
 import { isListening } from './dynamodb-local';
 import { PROJECT_ROOT } from './serverless-config';
 
@@ -18,6 +18,8 @@ export { PROJECT_ROOT };
 export interface LocalStack {
   url: string;
   httpPort: number;
+  /** serverless-offline's Lambda invoke endpoint (`aws lambda invoke --endpoint-url`). */
+  lambdaPort: number;
   dynamoDbPort: number;
   dynamoDbEndpoint: string;
   eventsTable: string;
@@ -26,7 +28,16 @@ export interface LocalStack {
   output: () => string;
   /** The stack's events table, read and written directly (around the callback). */
   eventStore(): DynamoDbEventStore;
+  /** Invokes a function the way its schedule does (Lambda Invoke API, RequestResponse). */
+  invoke(functionName: string, payload?: unknown): Promise<LambdaInvocation>;
   stop(): Promise<number | null>;
+}
+
+export interface LambdaInvocation {
+  /** The handler's result, or Lambda's `{errorType, errorMessage}` when it failed. */
+  payload: unknown;
+  /** `Unhandled` when the handler threw, as the Lambda API reports it. */
+  functionError?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -91,6 +102,7 @@ export async function startLocalStack(
   return {
     url: `http://127.0.0.1:${httpPort}/dingtalk`,
     httpPort,
+    lambdaPort,
     dynamoDbPort,
     dynamoDbEndpoint,
     eventsTable: LOCAL_EVENTS_TABLE,
@@ -102,6 +114,23 @@ export async function startLocalStack(
         createDynamoDbDocumentClient({ endpoint: dynamoDbEndpoint }),
         LOCAL_EVENTS_TABLE,
       ),
+    async invoke(functionName, payload = {}) {
+      const response = await fetch(
+        `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/dingtalk-callback-${LOCAL_STAGE}-${functionName}/invocations`,
+        {
+          method: 'POST',
+          headers: { 'x-amz-invocation-type': 'RequestResponse' },
+          body: JSON.stringify(payload),
+          signal: AbortSignal.timeout(300_000),
+        },
+      );
+      const text = await response.text();
+      const functionError = response.headers.get('x-amz-function-error') ?? undefined;
+      return {
+        payload: text ? (JSON.parse(text) as unknown) : undefined,
+        ...(functionError ? { functionError } : {}),
+      };
+    },
     async stop() {
       if (exitCode !== undefined) return exitCode;
       child.kill('SIGTERM');

@@ -5,7 +5,7 @@
  * - package: bundles each function's `bundle:` entry with esbuild into aliyun-bundle/ before the
  *   framework zips the service (package.patterns keep only that folder: no node_modules tree);
  * - deploy (after the plugin created the FC service, functions and the API Gateway route):
- *   creates the Tablestore tables that are missing (events with a stream, approvals, parked),
+ *   creates the Tablestore tables that are missing (events with a stream, approvals, parked, recovery journal),
  *   sets every function's environment variables (provider.environment + function environment),
  *   and creates or updates the Tablestore trigger (events → eventStream) and the timer trigger
  *   (recoverFailedPushes);
@@ -76,6 +76,7 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
         { name: tables.events, primaryKey: 'eventId', streamHours: tablestore.streamExpirationHours || 168 },
         { name: tables.approvals, primaryKey: 'processInstanceId' },
         { name: tables.parked, primaryKey: 'eventId' },
+        { name: tables.recoveryJournal, primaryKey: 'rowId' },
       ].filter((table) => table.name),
     },
   };

@@ -84,6 +84,7 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
       { name: 'dingtalk_callback_events_prod', primaryKey: 'eventId', streamHours: 168 },
       { name: 'dingtalk_callback_approvals_prod', primaryKey: 'processInstanceId' },
       { name: 'dingtalk_callback_parked_prod', primaryKey: 'eventId' },
+      { name: 'dingtalk_callback_recovery_prod', primaryKey: 'rowId' },
     ]);
     expect(plan.triggers).to.deep.equal([
       {

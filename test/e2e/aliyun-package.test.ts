@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EncryptedReply } from '../../lib/dingtalk/callback-crypto';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
+import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standin';
 import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
 import { fcHttpEvent } from '../support/aliyun-events';
 import { runCli } from '../support/cli';
@@ -19,6 +20,7 @@ const TABLES = {
   events: 'dingtalk_callback_events_dev',
   approvals: 'dingtalk_callback_approvals_dev',
   parked: 'dingtalk_callback_parked_dev',
+  journal: 'dingtalk_callback_recovery_dev',
 };
 const ROLE_CREDENTIALS = { accessKeyId: 'STS.fakeRoleKey', accessKeySecret: 'fake-role-secret' };
 const CONTEXT = { requestId: 'req-1', credentials: { ...ROLE_CREDENTIALS, securityToken: 'fake-sts-token' } };
@@ -125,6 +127,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
         [TABLES.events]: 'eventId',
         [TABLES.approvals]: 'processInstanceId',
         [TABLES.parked]: 'eventId',
+        [TABLES.journal]: 'rowId',
       },
     }).start();
     env = {
@@ -133,6 +136,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       EVENTS_TABLE: TABLES.events,
       APPROVALS_TABLE: TABLES.approvals,
       PARKED_TABLE: TABLES.parked,
+      RECOVERY_JOURNAL_TABLE: TABLES.journal,
       TABLESTORE_ENDPOINT: fake.endpoint,
       TABLESTORE_INSTANCE: 'dingtalk-cb',
     };
@@ -154,7 +158,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     expect(readdirSync(unzipped)).to.deep.equal(['aliyun-bundle']);
   });
 
-  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the three tables of this instance only', () => {
+  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the four tables of this instance only', () => {
     const statements = template.Resources['sls-fc-exec-role']!.Properties.Policies!.flatMap(
       (policy) => policy.PolicyDocument.Statement,
     );
@@ -163,6 +167,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     );
     expect(ots).to.have.length(1);
     expect(ots[0]!.Action.sort()).to.deep.equal([
+      'ots:DeleteRow',
       'ots:GetRange',
       'ots:GetRow',
       'ots:PutRow',
@@ -172,6 +177,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_events_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_approvals_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_parked_dev',
+      'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_recovery_dev',
     ]);
   });
 
@@ -327,5 +333,71 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     const parked = fake.rawRow(TABLES.parked, `poison-${instance}`);
     expect(String(parked?.get('reason'))).to.contain('SyntaxError');
     expect(fake.rowCount(TABLES.events)).to.equal(eventsBefore);
+  });
+
+  describe('the unzipped recovery handler against a loopback stand-in for DingTalk’s destructive failed list', () => {
+    const APP = { appKey: 'dingstandinappkey', appSecret: 'stand-in-app-secret', corpId: 'dingdevcorp' };
+    let dingtalk: DingTalkOpenApiStandIn;
+    let recoveryEnv: NodeJS.ProcessEnv;
+    const bundle = () => join(unzipped, 'aliyun-bundle', 'recover-failed-pushes.js');
+    const items = (run: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        call_back_tag: 'bpms_instance_change',
+        event_time: 1_700_000_000_000 + i,
+        bpms_instance_change: {
+          corpid: APP.corpId,
+          bpmsCallBackData: { processInstanceId: `${run}-p${i}`, type: 'finish', result: 'agree' },
+        },
+      }));
+
+    beforeEach(async () => {
+      dingtalk = await new DingTalkOpenApiStandIn({ ...APP, pageSize: 200 }).start();
+      recoveryEnv = {
+        ...env,
+        DINGTALK_APP_KEY: APP.appKey,
+        DINGTALK_APP_SECRET: APP.appSecret,
+        DINGTALK_API_BASE: dingtalk.baseUrl,
+      };
+    });
+    afterEach(() => dingtalk.stop());
+
+    it('GIVEN Tablestore unreachable WHEN the timer invokes recovery THEN it fails and DingTalk saw no failed-list call', async () => {
+      dingtalk.addFailed(...items(randomUUID(), 3));
+      const down = { ...recoveryEnv, TABLESTORE_ENDPOINT: `http://127.0.0.1:${await freePort()}` };
+      let failure: Error | undefined;
+      await invokeFromArtifact(bundle(), down, [Buffer.from('{}')]).catch(
+        (error: Error) => (failure = error),
+      );
+      expect(failure?.message).to.contain('RecoveryStoreUnavailableError');
+      expect(dingtalk.failedListCalls).to.equal(0);
+      expect(dingtalk.failedRemaining).to.equal(3);
+    });
+
+    it('GIVEN five pages and a run whose time budget (FC timeout 34 s) is cut short WHEN the next run follows THEN every item is stored once, none lost', async () => {
+      const run = randomUUID();
+      const all = items(run, 1000);
+      dingtalk.addFailed(...all);
+      dingtalk.failedListDelayMs = 2_000; // a slow DingTalk: two pages fit the budget, not five
+      const [cut] = (await invokeFromArtifact(bundle(), recoveryEnv, [Buffer.from('{}')], {
+        ...CONTEXT,
+        function: { name: 'recoverFailedPushes', timeout: 34 },
+      })) as Array<Record<string, unknown>>;
+      expect(cut).to.include({ stoppedForTime: true });
+      expect(cut!.pages).to.be.within(1, 3);
+      expect(cut!.stored).to.equal((cut!.pages as number) * 200);
+      dingtalk.failedListDelayMs = 0;
+      const [rest] = (await invokeFromArtifact(bundle(), recoveryEnv, [Buffer.from('{}')], {
+        ...CONTEXT,
+        function: { name: 'recoverFailedPushes', timeout: 120 },
+      })) as Array<Record<string, unknown>>;
+      expect(rest).to.include({ stoppedForTime: false, duplicates: 0 });
+      expect((cut!.stored as number) + (rest!.stored as number)).to.equal(1000);
+      for (let i = 0; i < 1000; i++) {
+        expect(fake.rawRow(TABLES.events, `bpms_instance_change:${run}-p${i}:finish`), `p${i}`).not.to.equal(
+          undefined,
+        );
+      }
+      expect(fake.rowCount(TABLES.journal)).to.equal(0);
+    });
   });
 });

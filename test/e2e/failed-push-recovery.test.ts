@@ -10,6 +10,10 @@ import { post, signedPush } from '../support/dingtalk-client';
 import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standin';
 import type { LocalStack } from '../support/local-stack';
 import { freePort, sharedLocalStack } from '../support/local-stack';
+import { TcpFaultProxy } from '../support/tcp-fault-proxy';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
+import { LOCAL_RECOVERY_JOURNAL_TABLE } from '../../local-dev/dev-credentials';
 
 const APP = { appKey: 'dingstandinappkey', appSecret: 'stand-in-app-secret', corpId: 'dingdevcorp' };
 
@@ -86,7 +90,7 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
   let stack: LocalStack;
   let dingtalk: DingTalkOpenApiStandIn;
   let env: NodeJS.ProcessEnv;
-  let journal: string;
+  let fallbackDir: string;
 
   before(async () => {
     stack = await sharedLocalStack();
@@ -94,7 +98,7 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
 
   beforeEach(async () => {
     dingtalk = await new DingTalkOpenApiStandIn({ ...APP, pageSize: 200 }).start();
-    journal = mkdtempSync(join(tmpdir(), 'recovery-journal-'));
+    fallbackDir = mkdtempSync(join(tmpdir(), 'recovery-fallback-'));
     env = {
       ...stack.env,
       DINGTALK_APP_KEY: APP.appKey,
@@ -124,7 +128,7 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
     const asServed = (item: unknown) =>
       JSON.parse(quoteUnsafeIntegers(dingtalk.rawJsonFor(JSON.stringify(item))));
 
-    const first = await runCli(['recover', '--journal', journal, '--json'], env);
+    const first = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], env);
     expect(first.code, first.stderr).to.equal(0);
     expect(JSON.parse(first.stdout)).to.deep.equal({
       pages: 3,
@@ -132,6 +136,9 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
       stored: 451,
       duplicates: 0,
       replayedPages: 0,
+      fallbackReplayed: 0,
+      fallbackKept: 0,
+      stoppedForTime: false,
     });
     await expectStoredOnce(items, asServed);
 
@@ -155,11 +162,12 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
     expect(kept).to.include({ eventType: 'mystery_event' });
     expect(JSON.parse(kept!.payload)).to.deep.equal(mystery);
 
-    const second = await runCli(['recover', '--journal', journal, '--json'], env);
+    const second = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], env);
     expect(second.code, second.stderr).to.equal(0);
     expect(JSON.parse(second.stdout)).to.include({ items: 0, stored: 0 });
     expect(dingtalk.failedRemaining).to.equal(0);
-    expect(readdirSync(journal)).to.deep.equal([]);
+    expect(readdirSync(fallbackDir)).to.deep.equal([]);
+    expect(await journalRows(stack)).to.deep.equal([]);
   });
 
   it('GIVEN items reported again and an event that also arrived by push WHEN recovered THEN no second row', async () => {
@@ -184,35 +192,91 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
       },
     };
     dingtalk.addFailed(...items, pushedAgain);
-    const first = await runCli(['recover', '--journal', journal, '--json'], env);
+    const first = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], env);
     expect(JSON.parse(first.stdout)).to.include({ items: 11, stored: 10, duplicates: 1 });
 
     // DingTalk lists the same failures again (reported for approvals): all duplicates.
     dingtalk.addFailed(...items);
-    const again = await runCli(['recover', '--journal', journal, '--json'], env);
+    const again = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], env);
     expect(JSON.parse(again.stdout)).to.include({ items: 10, stored: 0, duplicates: 10 });
     const row = await stack.eventStore().get(`bpms_instance_change:${run}-pushed:start`);
     expect(row, 'the pushed copy stays').not.to.have.property('source');
   });
 
-  it('GIVEN a run that dies after DingTalk handed over a page WHEN run again THEN the journaled page is stored, not lost', async () => {
-    const run = randomUUID();
-    const items = failedItems(run, 300);
-    dingtalk.addFailed(...items);
-
-    // The store is down: the first page arrives, is journaled, and cannot be stored.
-    const down = await runCli(['recover', '--journal', journal], {
+  it('GIVEN the store down for a whole run WHEN recover runs THEN it fails and DingTalk was not asked for anything', async () => {
+    dingtalk.addFailed(...failedItems(randomUUID(), 10));
+    const down = await runCli(['recover', '--fallback-dir', fallbackDir], {
       ...env,
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
     });
     expect(down.code).to.equal(1);
-    expect(readdirSync(journal)).to.have.length(1);
+    expect(down.stderr).to.contain('DingTalk was not asked');
+    expect(dingtalk.failedListCalls).to.equal(0);
+    expect(dingtalk.failedRemaining).to.equal(10);
+  });
 
-    // The next call deletes that page at DingTalk; only the journal still has it.
-    const recovered = await runCli(['recover', '--journal', journal, '--json'], env);
-    expect(recovered.code, recovered.stderr).to.equal(0);
-    expect(JSON.parse(recovered.stdout)).to.include({ replayedPages: 1, stored: 300, duplicates: 0 });
+  it('GIVEN three pages WHEN the store crashes while the second is in hand and is back 20 s later THEN one run stores every item once', async () => {
+    const run = randomUUID();
+    const items = failedItems(run, 450);
+    dingtalk.addFailed(...items);
+    const proxy = new TcpFaultProxy('127.0.0.1', stack.dynamoDbPort);
+    await proxy.up();
+    dingtalk.onFailedPage = async (call) => {
+      if (call !== 2) return;
+      await proxy.down();
+      setTimeout(() => void proxy.up(), 20_000);
+    };
+    const started = Date.now();
+    const result = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], {
+      ...env,
+      DYNAMODB_ENDPOINT: proxy.url,
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(Date.now() - started).to.be.greaterThan(20_000); // it did wait out the outage
+    expect(JSON.parse(result.stdout)).to.include({ pages: 3, items: 450, stored: 450, duplicates: 0 });
+    expect(result.stderr).to.contain('recovery write failed, retrying');
     await expectStoredOnce(items);
-    expect(readdirSync(journal)).to.deep.equal([]);
+    expect(await journalRows(stack)).to.deep.equal([]);
+    await proxy.down();
+  });
+
+  it('GIVEN the store down past the time budget with a page in hand THEN the page goes to the fallback directory and the next run stores it', async () => {
+    const run = randomUUID();
+    const items = failedItems(run, 300);
+    dingtalk.addFailed(...items);
+    const proxy = new TcpFaultProxy('127.0.0.1', stack.dynamoDbPort);
+    await proxy.up();
+    dingtalk.onFailedPage = async (call) => {
+      if (call === 2) await proxy.down();
+    };
+    const cut = await runCli(['recover', '--fallback-dir', fallbackDir, '--time-budget', '40'], {
+      ...env,
+      DYNAMODB_ENDPOINT: proxy.url,
+    });
+    expect(cut.code).to.equal(1);
+    expect(cut.stderr).to.contain('kept in the second durable place');
+    expect(readdirSync(fallbackDir)).to.have.length(1);
+    expect(dingtalk.failedRemaining, 'DingTalk has deleted page 1 and handed over page 2').to.equal(100);
+
+    dingtalk.onFailedPage = undefined;
+    const next = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], env);
+    expect(next.code, next.stderr).to.equal(0);
+    expect(JSON.parse(next.stdout)).to.include({ fallbackReplayed: 1, replayedPages: 1 });
+    await expectStoredOnce(items);
+    expect(readdirSync(fallbackDir)).to.deep.equal([]);
+    expect(await journalRows(stack)).to.deep.equal([]);
   });
 });
+
+/** Every row of `npm start`'s recovery journal table (probe rows are deleted as they are written). */
+async function journalRows(stack: LocalStack): Promise<unknown[]> {
+  const client = createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint });
+  try {
+    const { Items = [] } = await client.send(
+      new ScanCommand({ TableName: LOCAL_RECOVERY_JOURNAL_TABLE, ConsistentRead: true }),
+    );
+    return Items;
+  } finally {
+    client.destroy();
+  }
+}

@@ -12,7 +12,7 @@ import TableStore from 'tablestore';
  * (HMAC-SHA1 over the x-ots-* headers) and content MD5 checked, errors as protobuf `Error` with the
  * real codes (403 OTSConditionCheckFail, 404 OTSObjectNotExist, 403 OTSAuthFailed).
  *
- * Implemented: PutRow, GetRow, UpdateRow (PUT and DELETE_ALL cells), GetRange (FORWARD, limit), with
+ * Implemented: PutRow, GetRow, DeleteRow, UpdateRow (PUT and DELETE_ALL cells), GetRange (FORWARD, limit), with
  * row-existence expectations and single/composite column conditions. Not implemented (answered 400
  * OTSUnsupportedOperation): everything else. Single-column string primary keys only. What it cannot
  * show is the real service's behaviour under load, partitions or limits: the live test covers that.
@@ -307,6 +307,18 @@ export class TablestoreWireFake {
         }
         table.rows.set(key, updated);
         return proto.UpdateRowResponse!.encode(proto.UpdateRowResponse!.create({ consumed })).finish();
+      }
+      case 'DeleteRow': {
+        const message = proto.DeleteRowRequest!.decode(body) as {
+          tableName: string;
+          primaryKey: Buffer;
+          condition: Condition;
+        };
+        const table = this.table(message.tableName);
+        const key = this.keyOf(table.pk, readPlainBufferRow(Buffer.from(message.primaryKey)));
+        this.check(table.rows.get(key), message.condition);
+        table.rows.delete(key);
+        return proto.DeleteRowResponse!.encode(proto.DeleteRowResponse!.create({ consumed })).finish();
       }
       case 'GetRow': {
         const message = proto.GetRowRequest!.decode(body) as { tableName: string; primaryKey: Buffer };
