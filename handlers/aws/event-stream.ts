@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbApprovalStore } from '../../lib/aws/dynamodb-approval-store';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
@@ -23,20 +24,24 @@ const ready = initOnce(async () => {
     connectionTimeoutMs: 1_000,
     requestTimeoutMs: 3_000,
   });
-  return createStoredEventProcessor({
+  const processEvent = createStoredEventProcessor({
     approvals: new DynamoDbApprovalStore(client, config.approvalsTable),
     ...(config.forward ? { forwarder: new StandardWebhookForwarder(config.forward) } : {}),
     logger,
   });
+  const readPart = async (eventId: string) =>
+    (await client.send(new GetCommand({ TableName: config.eventsTable, Key: { eventId }, ConsistentRead: true })))
+      .Item;
+  return { processEvent, readPart };
 });
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  const event = storedEventFromStreamRecord(record);
+  const { processEvent, readPart } = await ready();
+  const event = await storedEventFromStreamRecord(record, readPart);
   if (!event) return;
-  const processStoredEvent = await ready();
   try {
-    await processStoredEvent(event);
+    await processEvent(event);
   } catch (error) {
     logger.error('event processing failed, will retry', {
       eventType: event.eventType,

@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
-import { EVENT_TABLE_INDEXES, eventItem, PUT_IF_ABSENT, toStoredEvent } from './events-table-item';
+import { EVENT_TABLE_INDEXES, eventItems, isPartItem, PUT_IF_ABSENT, readEventItem } from './events-table-item';
 
 /** How far back an unbounded `list` walks month partitions before it gives up. */
 const MAX_MONTHS_BACK = 36;
@@ -18,26 +18,48 @@ export class DynamoDbEventStore implements EventStore {
   ) {}
 
   async put(event: StoredEvent): Promise<PutOutcome> {
+    const { item, parts } = eventItems(event);
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: eventItem(event),
-          ConditionExpression: PUT_IF_ABSENT,
-        }),
-      );
+      if (parts.length === 0) {
+        await this.client.send(
+          new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: PUT_IF_ABSENT }),
+        );
+      } else {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.tableName, Item: item, ConditionExpression: PUT_IF_ABSENT } },
+              ...parts.map((part) => ({ Put: { TableName: this.tableName, Item: part } })),
+            ],
+          }),
+        );
+      }
       return 'stored';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return 'duplicate';
       throw error;
     }
   }
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
+    const item = await this.item(eventId);
+    return item && !isPartItem(item) ? this.read(item) : undefined;
+  }
+
+  private async item(eventId: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { eventId }, ConsistentRead: true }),
     );
-    return Item ? toStoredEvent(Item) : undefined;
+    return Item;
+  }
+
+  private read(item: Record<string, unknown>): Promise<StoredEvent> {
+    return readEventItem(item, (id) => this.item(id));
   }
 
   async list(query: EventQuery): Promise<StoredEvent[]> {
@@ -94,7 +116,7 @@ export class DynamoDbEventStore implements EventStore {
           ExclusiveStartKey: exclusiveStartKey,
         }),
       );
-      events.push(...(page.Items ?? []).map(toStoredEvent));
+      for (const item of page.Items ?? []) events.push(await this.read(item));
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey !== undefined && events.length < limit);
     return events;

@@ -1,7 +1,7 @@
 import type { AwsJsonClientOptions } from './signed-json-client';
 import { AwsJsonClient, AwsRequestError } from './signed-json-client';
 import type { EventWriter, PutOutcome, StoredEvent } from '../core/stored-event';
-import { eventItem, PUT_IF_ABSENT } from './events-table-item';
+import { eventItems, PUT_IF_ABSENT } from './events-table-item';
 
 export type DynamoDbEventWriterOptions = Omit<
   AwsJsonClientOptions,
@@ -29,15 +29,33 @@ export class DynamoDbEventWriter implements EventWriter {
   }
 
   async put(event: StoredEvent): Promise<PutOutcome> {
+    const { item, parts } = eventItems(event);
+    const TableName = this.options.tableName;
     try {
-      await this.client.call('PutItem', {
-        TableName: this.options.tableName,
-        Item: toAttributeMap(eventItem(event)),
-        ConditionExpression: PUT_IF_ABSENT,
-      });
+      if (parts.length === 0) {
+        await this.client.call('PutItem', {
+          TableName,
+          Item: toAttributeMap(item),
+          ConditionExpression: PUT_IF_ABSENT,
+        });
+      } else {
+        // An event too large for one item: its item and its parts in one transaction (events-table-item.ts).
+        await this.client.call('TransactWriteItems', {
+          TransactItems: [
+            { Put: { TableName, Item: toAttributeMap(item), ConditionExpression: PUT_IF_ABSENT } },
+            ...parts.map((part) => ({ Put: { TableName, Item: toAttributeMap(part) } })),
+          ],
+        });
+      }
       return 'stored';
     } catch (error) {
       if (error instanceof AwsRequestError && error.type === 'ConditionalCheckFailedException')
+        return 'duplicate';
+      if (
+        error instanceof AwsRequestError &&
+        error.type === 'TransactionCanceledException' &&
+        error.cancellationReasons[0] === 'ConditionalCheckFailed'
+      )
         return 'duplicate';
       throw error;
     }
@@ -49,13 +67,16 @@ export class DynamoDbEventWriter implements EventWriter {
   }
 }
 
-/** The stored event's fields are strings and finite numbers; undefined ones are left out. */
-function toAttributeMap(item: object): Record<string, { S: string } | { N: string }> {
-  const map: Record<string, { S: string } | { N: string }> = {};
+type AttributeValue = { S: string } | { N: string } | { B: string };
+
+/** The items' fields are strings, finite numbers and bytes; undefined ones are left out. */
+function toAttributeMap(item: object): Record<string, AttributeValue> {
+  const map: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(item)) {
     if (typeof value === 'string') map[name] = { S: value };
     else if (typeof value === 'number' && Number.isFinite(value)) map[name] = { N: String(value) };
-    else if (value !== undefined) throw new TypeError(`${name} cannot be stored as S or N`);
+    else if (value instanceof Uint8Array) map[name] = { B: Buffer.from(value).toString('base64') };
+    else if (value !== undefined) throw new TypeError(`${name} cannot be stored as S, N or B`);
   }
   return map;
 }

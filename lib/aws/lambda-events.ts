@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBRecord } from 'aws-lambda';
 import type { CallbackRequest, CallbackResponse } from '../core/ingest';
 import type { StoredEvent } from '../core/stored-event';
-import { toStoredEvent } from './events-table-item';
+import { isPartItem, readEventItem } from './events-table-item';
 
 /** API Gateway REST proxy integration → the provider-neutral callback request. */
 export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): CallbackRequest {
@@ -18,9 +18,15 @@ export function apiGatewayResponse(response: CallbackResponse): APIGatewayProxyR
 
 /**
  * A DynamoDB stream record of the events table as the stored event it inserted; undefined for anything
- * else (the table is append-only, and the event source mapping already filters for INSERT).
+ * else (the table is append-only, and the event source mapping already filters for INSERT) and for the
+ * part items of a split payload. `readPart` fetches the other parts of a split payload.
  */
-export function storedEventFromStreamRecord(record: DynamoDBRecord): StoredEvent | undefined {
+export async function storedEventFromStreamRecord(
+  record: DynamoDBRecord,
+  readPart: (eventId: string) => Promise<Record<string, unknown> | undefined>,
+): Promise<StoredEvent | undefined> {
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return undefined;
-  return toStoredEvent(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>));
+  const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
+  if (isPartItem(item)) return undefined;
+  return readEventItem(item, readPart);
 }

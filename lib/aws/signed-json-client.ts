@@ -47,6 +47,8 @@ export class AwsRequestError extends Error {
     readonly type: string,
     readonly statusCode: number,
     message: string,
+    /** TransactionCanceledException: one code per transaction item (`None`, `ConditionalCheckFailed`, …). */
+    readonly cancellationReasons: string[] = [],
   ) {
     super(`AWS ${type} (HTTP ${statusCode}): ${message}`);
     this.name = 'AwsRequestError';
@@ -197,9 +199,15 @@ export class AwsJsonClient {
 /** AWS JSON errors are `{"__type":"com.amazonaws.dynamodb.v20120810#<Name>","message":"…"}`. */
 function errorFrom(statusCode: number, text: string): AwsRequestError {
   try {
-    const parsed = JSON.parse(text) as { __type?: string; message?: string; Message?: string };
+    const parsed = JSON.parse(text) as {
+      __type?: string;
+      message?: string;
+      Message?: string;
+      CancellationReasons?: Array<{ Code?: string }>;
+    };
     const type = parsed.__type?.split('#').pop() || 'UnknownError';
-    return new AwsRequestError(type, statusCode, parsed.message ?? parsed.Message ?? '');
+    const reasons = (parsed.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+    return new AwsRequestError(type, statusCode, parsed.message ?? parsed.Message ?? '', reasons);
   } catch {
     return new AwsRequestError('UnknownError', statusCode, text.slice(0, 200));
   }

@@ -18,6 +18,8 @@ export interface CallbackConfig {
 }
 
 export interface StreamConfig {
+  /** Where the parts of a split payload are read from (lib/aws/events-table-item.ts). */
+  eventsTable: string;
   approvalsTable: string;
   dynamoDbEndpoint?: string;
   /** Present when FORWARD_URL is set. */
@@ -51,6 +53,11 @@ export interface TablestoreSettings {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The largest body whose event can always be stored: its plaintext (at most 3/4 of the base64 body)
+ * fits a Tablestore column (2 MB) and a DynamoDB transaction of compressed parts (4 MB).
+ */
+export const MAX_STORABLE_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,7 +80,7 @@ export function loadDingTalkSettings(env: Env): DingTalkSettings {
 export function loadIngestConfig(env: Env): Pick<CallbackConfig, 'dingtalk' | 'maxBodyBytes'> {
   const problems: string[] = [];
   const dingtalk = readDingTalkSettings(env, problems);
-  const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  const maxBodyBytes = bodyLimit(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { dingtalk, maxBodyBytes };
 }
@@ -104,7 +111,7 @@ export function loadCallbackConfig(env: Env): CallbackConfig {
   const dingtalk = readDingTalkSettings(env, problems);
   const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
   const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
-  const maxBodyBytes = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  const maxBodyBytes = bodyLimit(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dingtalk,
@@ -116,6 +123,7 @@ export function loadCallbackConfig(env: Env): CallbackConfig {
 
 export function loadStreamConfig(env: Env): StreamConfig {
   const problems: string[] = [];
+  const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
   const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
   const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
   const forwardUrl = optionalUrl(env, 'FORWARD_URL', problems);
@@ -130,6 +138,7 @@ export function loadStreamConfig(env: Env): StreamConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    eventsTable,
     approvalsTable,
     ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
     ...(forward === undefined ? {} : { forward }),
@@ -237,6 +246,14 @@ function optionalUrl(env: Env, name: string, problems: string[]): string | undef
     problems.push(`${name} must be a URL such as http://localhost:8000`);
   }
   return value;
+}
+
+function bodyLimit(env: Env, problems: string[]): number {
+  const limit = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  if (limit > MAX_STORABLE_BODY_BYTES) {
+    problems.push(`MAX_BODY_BYTES must be at most ${MAX_STORABLE_BODY_BYTES}: larger events could not be stored`);
+  }
+  return limit;
 }
 
 function positiveInteger(env: Env, name: string, fallback: number, problems: string[]): number {

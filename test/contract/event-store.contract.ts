@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { EventStore, StoredEvent } from '../../lib/core/stored-event';
+import { chineseApproval, incompressible } from '../support/large-payloads';
 
 /**
  * The behaviour every EventStore adapter must have. Each adapter's test file runs this suite
@@ -73,5 +74,24 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(listed.indexOf(b.eventId)).to.be.greaterThanOrEqual(0);
       expect(listed.indexOf(b.eventId)).to.be.lessThan(listed.indexOf(a.eventId));
     });
+
+    for (const [kind, text] of [
+      ['460 KB of Chinese text', chineseApproval],
+      ['700 KB that does not compress', incompressible],
+    ] as const) {
+      it(`GIVEN an event of ${kind} (over DynamoDB's 400 KB item limit) WHEN put twice THEN stored once and read back byte for byte, also when listed`, async () => {
+        const eventId = `contract-${run}-large-${kind.length}`;
+        const large = event(`large-${kind.length}`, {
+          eventId,
+          eventType: `large_${run}`,
+          payload: text(eventId),
+        });
+        expect(await store.put(large)).to.equal('stored');
+        expect(await store.put(large)).to.equal('duplicate');
+        expect(await store.get(eventId)).to.deep.equal(large);
+        const listed = await store.list({ eventType: `large_${run}`, limit: 10 });
+        expect(listed.find((e) => e.eventId === eventId)).to.deep.equal(large);
+      });
+    }
   });
 }

@@ -15,6 +15,7 @@ import { runCli } from '../support/cli';
 import { devCrypto, signedPush } from '../support/dingtalk-client';
 import { freePort } from '../support/local-stack';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
+import { chineseApproval } from '../support/large-payloads';
 
 const TABLES = {
   events: 'dingtalk_callback_events_dev',
@@ -237,6 +238,16 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     const row = fake.rawRow(TABLES.events, eventId);
     expect(row?.get('payload')).to.equal(plaintext);
     expect(row?.get('eventType')).to.equal('user_add_org');
+  });
+
+  it('GIVEN a valid push of 460 KB of Chinese text WHEN the unzipped callback handles it THEN success and the row holds the exact text (Tablestore columns take 2 MB)', async () => {
+    const eventId = `aliyun-large-${randomUUID()}`;
+    const plaintext = chineseApproval(eventId);
+    const [response] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+      fcHttpEvent('api-gateway', signedPush(plaintext)),
+    ]);
+    expect(decryptedReply(response)).to.equal('success');
+    expect(fake.rawRow(TABLES.events, eventId)?.get('payload')).to.equal(plaintext);
   });
 
   it('GIVEN events stored on Alibaba WHEN the CLI lists them with TABLESTORE_* set THEN it reads the Tablestore table', async () => {

@@ -11,6 +11,7 @@ import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standi
 import type { LocalStack } from '../support/local-stack';
 import { freePort, sharedLocalStack } from '../support/local-stack';
 import { TcpFaultProxy } from '../support/tcp-fault-proxy';
+import { chineseApproval } from '../support/large-payloads';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
 import { LOCAL_RECOVERY_JOURNAL_TABLE } from '../../local-dev/dev-credentials';
@@ -201,6 +202,27 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
     expect(JSON.parse(again.stdout)).to.include({ items: 10, stored: 0, duplicates: 10 });
     const row = await stack.eventStore().get(`bpms_instance_change:${run}-pushed:start`);
     expect(row, 'the pushed copy stays').not.to.have.property('source');
+  });
+
+  it('GIVEN a failed push of 460 KB of Chinese text (over DynamoDB’s item limit) WHEN recovered THEN stored whole', async () => {
+    const pushed = JSON.parse(chineseApproval(`large-${randomUUID()}`)) as Record<string, unknown>;
+    const { EventType: _type, eventId: _id, ...data } = pushed;
+    const item = {
+      call_back_tag: 'bpms_task_change',
+      event_time: 1_700_000_000_000,
+      bpms_task_change: { corpid: APP.corpId, bpmsCallBackData: data },
+    };
+    dingtalk.addFailed(item);
+    const result = await runCli(['recover', '--fallback-dir', fallbackDir, '--json'], env);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ items: 1, stored: 1 });
+    const stored = await stack.eventStore().get(storedEventFromFailedItem(item, 0).eventId);
+    expect(JSON.parse(stored!.payload)).to.deep.equal({
+      ...data,
+      EventType: 'bpms_task_change',
+      corpId: APP.corpId,
+    });
+    expect(Buffer.byteLength(stored!.payload, 'utf8')).to.be.greaterThan(450_000);
   });
 
   it('GIVEN the store down for a whole run WHEN recover runs THEN it fails and DingTalk was not asked for anything', async () => {

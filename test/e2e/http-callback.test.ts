@@ -9,6 +9,7 @@ import type { EventStore } from '../../lib/core/stored-event';
 import { parseEvent, plaintextIdentity } from '../../lib/dingtalk/event-payload';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { devCrypto, post, push, signedPush } from '../support/dingtalk-client';
+import { chineseApproval, incompressible } from '../support/large-payloads';
 import type { LocalStack } from '../support/local-stack';
 import { PROJECT_ROOT, sharedLocalStack } from '../support/local-stack';
 
@@ -25,6 +26,23 @@ function uniqueEvent(type = 'bpms_task_change', extra: Record<string, unknown> =
     title: '请假申请 100% 👍',
     ...extra,
   });
+}
+
+/** `events --json` of the stack, as an operator runs it with no configuration: one raw line per event. */
+async function eventsJson(stack: LocalStack, args: string[]): Promise<string[]> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(stack.httpPort),
+    DYNAMODB_LOCAL_PORT: String(stack.dynamoDbPort),
+  };
+  delete env.EVENTS_TABLE;
+  delete env.DYNAMODB_ENDPOINT;
+  const { stdout } = await run(process.execPath, [CLI, 'events', '--json', ...args], {
+    cwd: PROJECT_ROOT,
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.trim().split('\n');
 }
 
 describe('HTTP callback end to end (npm start: sls offline + DynamoDB Local; DingTalk played on loopback)', function () {
@@ -107,6 +125,31 @@ describe('HTTP callback end to end (npm start: sls offline + DynamoDB Local; Din
     for (const comment of comments) {
       expect((await store.get(parseEvent(comment).eventId))?.payload).to.equal(comment);
     }
+  });
+
+  it('GIVEN a valid push of 460 KB of Chinese text (over DynamoDB’s item limit) WHEN posted THEN 200 success, and `events --json` returns the exact payload', async () => {
+    const eventId = `large-${randomUUID()}`;
+    const plaintext = chineseApproval(eventId);
+    expect(Buffer.byteLength(plaintext, 'utf8')).to.be.greaterThan(450_000);
+    const result = await push(stack.url, plaintext);
+    expect(result.status, result.body).to.equal(200);
+    expect(result.reply?.message).to.equal('success');
+    const line = (await eventsJson(stack, ['--type', 'bpms_task_change', '--limit', '50'])).find((l) =>
+      l.startsWith(`{"eventId":"${eventId}"`),
+    );
+    expect(line, 'listed by events --json').not.to.equal(undefined);
+    // The payload is DingTalk's text itself (compact JSON), 64-bit task id and all.
+    expect(line!.endsWith(`,"payload":${plaintext}}`)).to.equal(true);
+    expect((await store.get(eventId))?.payload).to.equal(plaintext);
+  });
+
+  it('GIVEN a valid push of 700 KB that does not compress WHEN posted THEN 200 success and stored byte for byte (in parts)', async () => {
+    const eventId = `large-${randomUUID()}`;
+    const plaintext = incompressible(eventId);
+    const result = await push(stack.url, plaintext);
+    expect(result.status, result.body).to.equal(200);
+    expect(result.reply?.message).to.equal('success');
+    expect((await store.get(eventId))?.payload).to.equal(plaintext);
   });
 
   it('GIVEN the second allowed owner key WHEN pushed THEN the reply is encrypted for that owner key', async () => {

@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, terminatedLifecycle } from '../support/approval-events';
 import { runCli } from '../support/cli';
+import { chineseApproval, incompressible } from '../support/large-payloads';
 import { push } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
 import { sharedLocalStack, startLocalStack } from '../support/local-stack';
@@ -195,6 +196,21 @@ describe('stream processing end to end (callback → DynamoDB Local stream → p
       expect(failures()).to.equal(5);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       expect(failures()).to.equal(5);
+    });
+
+    it('GIVEN events over DynamoDB’s item limit (460 KB Chinese; 700 KB stored in parts) THEN the consumer forwards each whole', async () => {
+      const large = [chineseApproval(`large-${randomUUID()}`), incompressible(`large-${randomUUID()}`)];
+      for (const text of large) expect((await push(stack.url, text)).reply?.message).to.equal('success');
+      const ids = large.map((text) => (JSON.parse(text) as { eventId: string }).eventId);
+      await eventually(
+        async () => ids.filter((id) => delivered.has(id)).length,
+        (count) => count === ids.length,
+        60_000,
+      );
+      for (const [i, id] of ids.entries()) {
+        // The receiver parses with JSON.parse, as the payload's own 64-bit id is parsed here.
+        expect(delivered.get(id)?.payload).to.deep.equal(JSON.parse(large[i]!));
+      }
     });
 
     it('GIVEN two task comments on one instance and task with different eventIds THEN both are forwarded', async () => {

@@ -285,6 +285,7 @@ export class TablestoreWireFake {
         this.check(table.rows.get(key), message.condition);
         const stored: StoredRow = new Map();
         for (const cell of row.columns) if (cell.value !== undefined) stored.set(cell.name, cell.value);
+        checkColumnSizes(stored);
         table.rows.set(key, stored);
         return proto.PutRowResponse!.encode(proto.PutRowResponse!.create({ consumed })).finish();
       }
@@ -305,6 +306,7 @@ export class TablestoreWireFake {
           else if (cell.opType === 1) updated.delete(cell.name);
           else throw new WireError(400, 'OTSUnsupportedOperation', `cell op ${cell.opType} not in this fake`);
         }
+        checkColumnSizes(updated);
         table.rows.set(key, updated);
         return proto.UpdateRowResponse!.encode(proto.UpdateRowResponse!.create({ consumed })).finish();
       }
@@ -437,4 +439,21 @@ export class TablestoreWireFake {
 interface Condition {
   rowExistence: number;
   columnCondition?: Uint8Array;
+}
+
+/** Tablestore's documented limit (General limits): a String or Binary attribute column holds at most 2 MB. */
+const MAX_COLUMN_BYTES = 2 * 1024 * 1024;
+
+function checkColumnSizes(row: ReadonlyMap<string, unknown>): void {
+  for (const [name, value] of row) {
+    const size =
+      typeof value === 'string'
+        ? Buffer.byteLength(value, 'utf8')
+        : Buffer.isBuffer(value)
+          ? value.length
+          : 0;
+    if (size > MAX_COLUMN_BYTES) {
+      throw new WireError(400, 'OTSParameterInvalid', `column ${name} is ${size} bytes, over the 2 MB limit`);
+    }
+  }
 }
