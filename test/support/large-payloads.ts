@@ -23,10 +23,10 @@ export function chineseApproval(eventId: string, minBytes = 460_000): string {
     EventType: 'bpms_task_change',
     eventId,
     processInstanceId: `pi-${eventId}`,
-    taskId: 90071992547409931,
+    taskId: 'TASK_ID',
     type: 'comment',
     remark: text,
-  });
+  }).replace('"TASK_ID"', '90071992547409931'); // a 64-bit JSON number, as DingTalk sends task ids
 }
 
 export function incompressible(eventId: string, bytes = 700_000): string {
