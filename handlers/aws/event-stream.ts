@@ -30,8 +30,11 @@ const ready = initOnce(async () => {
     logger,
   });
   const readPart = async (eventId: string) =>
-    (await client.send(new GetCommand({ TableName: config.eventsTable, Key: { eventId }, ConsistentRead: true })))
-      .Item;
+    (
+      await client.send(
+        new GetCommand({ TableName: config.eventsTable, Key: { eventId }, ConsistentRead: true }),
+      )
+    ).Item;
   return { processEvent, readPart };
 });
 const processor = new BatchProcessor(EventType.DynamoDBStreams);

@@ -2,7 +2,13 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
-import { EVENT_TABLE_INDEXES, eventItems, isPartItem, PUT_IF_ABSENT, readEventItem } from './events-table-item';
+import {
+  EVENT_TABLE_INDEXES,
+  eventItems,
+  isPartItem,
+  PUT_IF_ABSENT,
+  readEventItem,
+} from './events-table-item';
 
 /** How far back an unbounded `list` walks month partitions before it gives up. */
 const MAX_MONTHS_BACK = 36;

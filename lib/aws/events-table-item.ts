@@ -55,7 +55,8 @@ export function partItemId(eventId: string, part: number): string {
 export function eventItems(event: StoredEvent): { item: EventItem; parts: PartItem[] } {
   const { payload, ...rest } = event;
   const base = { ...rest, receivedMonth: event.receivedAt.slice(0, 7) };
-  if (Buffer.byteLength(payload, 'utf8') <= INLINE_PAYLOAD_BYTES) return { item: { ...base, payload }, parts: [] };
+  if (Buffer.byteLength(payload, 'utf8') <= INLINE_PAYLOAD_BYTES)
+    return { item: { ...base, payload }, parts: [] };
   const gzip = gzipSync(Buffer.from(payload, 'utf8'), { level: 9 });
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < gzip.length; offset += MAX_PART_BYTES) {

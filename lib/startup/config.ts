@@ -251,7 +251,9 @@ function optionalUrl(env: Env, name: string, problems: string[]): string | undef
 function bodyLimit(env: Env, problems: string[]): number {
   const limit = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
   if (limit > MAX_STORABLE_BODY_BYTES) {
-    problems.push(`MAX_BODY_BYTES must be at most ${MAX_STORABLE_BODY_BYTES}: larger events could not be stored`);
+    problems.push(
+      `MAX_BODY_BYTES must be at most ${MAX_STORABLE_BODY_BYTES}: larger events could not be stored`,
+    );
   }
   return limit;
 }
