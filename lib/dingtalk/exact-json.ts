@@ -4,15 +4,27 @@
  * written back byte for byte from the text DingTalk sent, never from a parsed copy.
  */
 
-/** Integer literals this long may exceed 2^53 (9007199254740991 has 16 digits). */
-const LONG_DIGIT_RUN = /\d{16}/;
-
 /**
  * JSON.parse, except that integers beyond ±2^53 become their exact decimal strings:
  * `{"taskId":90071992547409931}` → `{ taskId: "90071992547409931" }`. Safe integers stay numbers.
+ * The text is parsed once; only when that shows an integer past 2^53 (every such literal parses to one)
+ * is it read again with those literals quoted — a scan of the text costs as much as the parse itself.
  */
 export function parseExactJson(text: string): unknown {
-  return JSON.parse(LONG_DIGIT_RUN.test(text) ? quoteUnsafeIntegers(text) : text);
+  const value: unknown = JSON.parse(text);
+  return hasUnsafeInteger(value) ? JSON.parse(quoteUnsafeIntegers(text)) : value;
+}
+
+function hasUnsafeInteger(value: unknown): boolean {
+  if (typeof value === 'number') return value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const member of value) if (hasUnsafeInteger(member)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (hasUnsafeInteger(record[key])) return true;
+  return false;
 }
 
 /** Removes the whitespace between JSON tokens, leaving strings and numbers byte for byte. */
