@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbEventWriter } from '../../lib/aws/dynamodb-event-writer';
-import { apiGatewayResponse, callbackRequestFromApiGateway } from '../../lib/aws/lambda-events';
+import { callbackRequestFromApiGateway } from '../../lib/aws/lambda-events';
 import { SignedSsmParameterSource } from '../../lib/aws/ssm-parameter-source';
 import { createIngest } from '../../lib/core/ingest';
 import { DingTalkCrypto } from '../../lib/dingtalk/callback-crypto';
@@ -33,5 +33,6 @@ const ready = initOnce(async () => {
 /** API Gateway REST proxy integration: POST /dingtalk. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const ingest = await ready();
-  return apiGatewayResponse(await ingest(callbackRequestFromApiGateway(event)));
+  // The ingest's response is API Gateway's proxy result shape: statusCode, headers, body.
+  return ingest(callbackRequestFromApiGateway(event));
 }

@@ -6,6 +6,7 @@ import { DynamoDbApprovalStore } from '../../lib/aws/dynamodb-approval-store';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
 import { storedEventFromStreamRecord } from '../../lib/aws/lambda-events';
 import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
+import { errorSummary } from '../../lib/core/logger';
 import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
 import { awsRegion, loadStreamConfig } from '../../lib/startup/config';
 import { initOnce } from '../../lib/startup/init-once';
@@ -50,7 +51,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
       eventType: event.eventType,
       eventId: event.eventId,
       outcome: 'failed',
-      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      error: errorSummary(error),
     });
     throw error;
   }

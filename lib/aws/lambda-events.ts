@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBRecord } from 'aws-lambda';
-import type { CallbackRequest, CallbackResponse } from '../core/ingest';
+import type { APIGatewayProxyEvent, DynamoDBRecord } from 'aws-lambda';
+import type { CallbackRequest } from '../core/ingest';
 import type { StoredEvent } from '../core/stored-event';
 import { isPartItem, readEventItem } from './events-table-item';
 
@@ -10,10 +10,6 @@ export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): Call
   const body =
     event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
   return { method: event.httpMethod, query: event.queryStringParameters ?? {}, body };
-}
-
-export function apiGatewayResponse(response: CallbackResponse): APIGatewayProxyResult {
-  return response;
 }
 
 /**

@@ -4,6 +4,7 @@ import { isObject } from '../dingtalk/values';
 import type { EventStore, PutOutcome, StoredEvent } from './stored-event';
 import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../dingtalk/event-payload';
 import type { Logger } from './logger';
+import { errorSummary } from './logger';
 
 /**
  * Recovery of pushes DingTalk gave up on (docs/dingtalk-protocol.md §5). Its failed list pages with
@@ -115,7 +116,7 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
       } catch (error) {
         const wait = Math.min(5_000, 500 * 2 ** (attempt - 1));
         if (remaining() - wait <= reserve) throw error;
-        logger.warn('recovery write failed, retrying', { what, attempt, error: describe(error) });
+        logger.warn('recovery write failed, retrying', { what, attempt, error: errorSummary(error) });
         await sleep(wait);
       }
     }
@@ -134,7 +135,7 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
   try {
     await journal.probe();
   } catch (cause) {
-    logger.error('recovery store not writable: DingTalk was not asked', { error: describe(cause) });
+    logger.error('recovery store not writable: DingTalk was not asked', { error: errorSummary(cause) });
     throw new RecoveryStoreUnavailableError(
       'the recovery journal cannot be written; DingTalk was not asked',
       {
@@ -172,7 +173,7 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
       if (!fallback) {
         logger.error('failed-push page could not be kept', {
           items: page.items.length,
-          error: describe(cause),
+          error: errorSummary(cause),
         });
         throw new RecoveryStoreUnavailableError('a failed-push page could not be journaled', { cause });
       }
@@ -181,7 +182,7 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
       logger.error('failed-push page kept in the second durable place', {
         place: fallback.name,
         items: page.items.length,
-        error: describe(cause),
+        error: errorSummary(cause),
       });
       throw new RecoveryStoreUnavailableError(`the store stayed down; the page is in ${fallback.name}`, {
         cause,
@@ -194,12 +195,6 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
   }
   if (report.pages >= maxPages) logger.warn('recovery stopped at the page bound', { maxPages });
   return report;
-}
-
-function describe(error: unknown): { name: string; message: string } {
-  return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'NonError', message: String(error) };
 }
 
 function itemsOf(raw: string): unknown[] {

@@ -8,6 +8,7 @@ import {
 import type { EventWriter, PutOutcome } from './stored-event';
 import { parseEvent } from '../dingtalk/event-payload';
 import type { Logger } from './logger';
+import { errorSummary } from './logger';
 
 /** A callback request as any provider delivers it, already unwrapped from the provider's event. */
 export interface CallbackRequest {
@@ -84,7 +85,7 @@ export function createIngest(
           ...(event.processInstanceId === undefined ? {} : { processInstanceId: event.processInstanceId }),
         });
       } catch (cause) {
-        logger.error('store failed', { ...context, outcome: 'store_failed', error: describe(cause) });
+        logger.error('store failed', { ...context, outcome: 'store_failed', error: errorSummary(cause) });
         throw new StoreUnavailableError({ cause });
       }
       logger.info('event accepted', { ...context, outcome });
@@ -129,13 +130,6 @@ export function errorResponse(error: unknown, logger: Logger): CallbackResponse 
       error.statusCode === 405 ? { ...JSON_HEADERS, allow: 'POST' } : JSON_HEADERS;
     return { statusCode: error.statusCode, headers, body: JSON.stringify({ error: error.reason }) };
   }
-  logger.error('unexpected failure', { error: describe(error) });
+  logger.error('unexpected failure', { error: errorSummary(error) });
   return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify({ error: 'internal error' }) };
-}
-
-/** Error name and message only: SDK messages carry no secrets or payloads, stacks stay out of logs. */
-function describe(error: unknown): { name: string; message: string } {
-  return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'NonError', message: String(error) };
 }

@@ -8,3 +8,10 @@ export interface Logger {
   warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
 }
+
+/** What logs may say about a failure: its name and message (SDK messages carry no secrets or payloads); no stack. */
+export function errorSummary(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'NonError', message: String(error) };
+}
