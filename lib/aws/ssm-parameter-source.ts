@@ -4,7 +4,7 @@ import type { ParameterSource } from '../startup/secrets';
 
 /**
  * SSM GetParameters (WithDecryption) as one signed request: the callback's source, where loading the
- * SDK's SSM client would cost what the DynamoDB client did (aws-json-client.ts). The other functions
+ * SDK's SSM client would cost what the DynamoDB client did (signed-json-client.ts). The other functions
  * use Powertools Parameters (powertools-parameter-source.ts).
  */
 export class SignedSsmParameterSource implements ParameterSource {

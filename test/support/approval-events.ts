@@ -3,7 +3,7 @@ import { eventIdentity } from '../../lib/dingtalk/event-payload';
 /**
  * Approval event sequences as DingTalk sends them (fields as in examples/events), for one instance.
  * Each payload has its own eventId, as console pushes (shape B) do; `eventId` is the identity the
- * callback stores it under (lib/events.ts `eventIdentity`).
+ * callback stores it under (lib/dingtalk/event-payload.ts `eventIdentity`).
  */
 export interface ApprovalEvent {
   eventType: 'bpms_instance_change' | 'bpms_task_change';
