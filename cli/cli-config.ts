@@ -11,12 +11,16 @@ import type { EventStore } from '../lib/core/stored-event';
 import {
   LOCAL_APPROVALS_TABLE,
   LOCAL_EVENTS_TABLE,
+  LOCAL_DELIVERIES_TABLE,
   LOCAL_RECOVERY_JOURNAL_TABLE,
   withDevCredentials,
 } from '../local-dev/dev-credentials';
 import type { RecoveryJournal } from '../lib/core/failed-push-recovery';
 import type { Logger } from '../lib/core/logger';
 import { DynamoDbRecoveryJournal } from '../lib/aws/dynamodb-recovery-journal';
+import { DynamoDbDeliveryStore } from '../lib/aws/dynamodb-delivery-store';
+import { TablestoreDeliveryStore } from '../lib/aliyun/tablestore-delivery-store';
+import type { DeliveryStore } from '../lib/core/delivery';
 import { TablestoreRecoveryJournal } from '../lib/aliyun/tablestore-recovery-journal';
 import type { ApprovalStore } from '../lib/core/approval-store';
 import { DynamoDbApprovalStore } from '../lib/aws/dynamodb-approval-store';
@@ -56,7 +60,7 @@ function cliTablestore(env: Env) {
 /** A store of the deployment the environment names: Tablestore, a configured DynamoDB, or `npm start`'s. */
 function cliStore<T>(
   env: Env,
-  variable: 'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE',
+  variable: 'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE' | 'DELIVERIES_TABLE',
   localTable: string,
   adapters: {
     tablestore: (client: Client, table: string) => T;
@@ -92,6 +96,13 @@ export function cliRecoveryJournal(env: Env, logger: Logger): { store: RecoveryJ
   return cliStore<RecoveryJournal>(env, 'RECOVERY_JOURNAL_TABLE', LOCAL_RECOVERY_JOURNAL_TABLE, {
     tablestore: (client, table) => new TablestoreRecoveryJournal(client, table, logger),
     dynamodb: (client, table) => new DynamoDbRecoveryJournal(client, table, logger),
+  });
+}
+
+export function cliDeliveryStore(env: Env): { store: DeliveryStore; close: () => void } {
+  return cliStore<DeliveryStore>(env, 'DELIVERIES_TABLE', LOCAL_DELIVERIES_TABLE, {
+    tablestore: (client, table) => new TablestoreDeliveryStore(client, table),
+    dynamodb: (client, table) => new DynamoDbDeliveryStore(client, table),
   });
 }
 

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { InstanceStatus } from '../lib/core/approval-projection';
+import type { DeliveryStatus } from '../lib/core/delivery';
 import { approvals } from './approvals';
+import { deliveries, replay } from './deliveries';
 import { events } from './events';
 import { putSecrets } from './put-secrets';
 import { recover } from './recover';
@@ -23,6 +25,16 @@ Commands:
       --status S           RUNNING, COMPLETED or TERMINATED
       --limit N            at most N instances (default 20)
       --json               JSON (one object per line; exactly one with --id)
+  deliveries             Forwarding state per event (FORWARD_URL), newest received first
+      --status S           pending, delivered or failed
+      --since ISO          only events received at or after this instant
+      --limit N            at most N (default 20)
+      --json               one JSON object per line
+  replay                 Forward stored events again now, same webhook-id, whatever their state
+      --id ID              one event
+      --since ISO          every event received at or after this instant
+      --type TYPE          with --since: only this event type
+      --json               one JSON object per line: eventId, status
   register --url URL     Register the callback URL with DingTalk (legacy API; it checks the URL first)
       --tags a,b,...       event types (default: approval and address-book events)
   update --url URL       Change the registered URL, tags, token or AES key (checked like register)
@@ -38,7 +50,8 @@ Commands:
       --region R           AWS region (default: AWS_REGION)
 
 Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
-EVENTS_TABLE, APPROVALS_TABLE, DYNAMODB_ENDPOINT; register/update/show/delete/recover also
+EVENTS_TABLE, APPROVALS_TABLE, DELIVERIES_TABLE, DYNAMODB_ENDPOINT; replay also FORWARD_URL and
+FORWARD_SECRET; register/update/show/delete/recover also
 DINGTALK_APP_KEY, DINGTALK_APP_SECRET and optionally DINGTALK_API_BASE); with none set, the CLI
 talks to what \`npm start\` runs. With TABLESTORE_ENDPOINT, TABLESTORE_INSTANCE,
 TABLESTORE_ACCESS_KEY_ID/SECRET, EVENTS_TABLE and APPROVALS_TABLE it uses an Alibaba deployment's tables.`;
@@ -116,6 +129,60 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         env,
       );
     }
+    case 'deliveries': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          status: { type: 'string' },
+          since: { type: 'string' },
+          limit: { type: 'string', default: '20' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const limit = parseLimit(values.limit);
+      if (limit === undefined) return usage('--limit must be a positive integer');
+      const status = values.status?.toLowerCase();
+      if (status !== undefined && !['pending', 'delivered', 'failed'].includes(status)) {
+        return usage('--status must be pending, delivered or failed');
+      }
+      const since = values.since === undefined ? undefined : isoInstant(values.since);
+      if (since === null) return usage('--since must be an ISO-8601 date or instant');
+      return deliveries(
+        {
+          limit,
+          json: values.json,
+          ...(status ? { status: status as DeliveryStatus } : {}),
+          ...(since ? { since } : {}),
+        },
+        env,
+      );
+    }
+    case 'replay': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          id: { type: 'string' },
+          since: { type: 'string' },
+          type: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      if ((values.id === undefined) === (values.since === undefined)) {
+        return usage('replay needs exactly one of --id ID or --since ISO');
+      }
+      if (values.type !== undefined && values.since === undefined) return usage('--type goes with --since');
+      const since = values.since === undefined ? undefined : isoInstant(values.since);
+      if (since === null) return usage('--since must be an ISO-8601 date or instant');
+      return replay(
+        {
+          json: values.json,
+          ...(values.id ? { id: values.id } : {}),
+          ...(since ? { since } : {}),
+          ...(values.type ? { type: values.type } : {}),
+        },
+        env,
+      );
+    }
     case 'register':
     case 'update': {
       const { values } = parseArgs({
@@ -174,6 +241,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     default:
       return usage(`unknown command "${command}"`);
   }
+}
+
+/** An ISO-8601 date or instant as the canonical instant; null when it is not one. */
+function isoInstant(value: string): string | null {
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? null : parsed.toISOString();
 }
 
 function parseLimit(value: string): number | undefined {

@@ -12,6 +12,7 @@ export const DEV_DINGTALK_ENV = {
 export const LOCAL_STAGE = 'local';
 export const LOCAL_EVENTS_TABLE = `dingtalk-callback-events-${LOCAL_STAGE}`;
 export const LOCAL_APPROVALS_TABLE = `dingtalk-callback-approvals-${LOCAL_STAGE}`;
+export const LOCAL_DELIVERIES_TABLE = `dingtalk-callback-deliveries-${LOCAL_STAGE}`;
 export const LOCAL_RECOVERY_JOURNAL_TABLE = `dingtalk-callback-recovery-journal-${LOCAL_STAGE}`;
 
 /** Fills in the development credentials when none are configured; reports whether it did. */

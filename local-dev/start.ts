@@ -81,10 +81,15 @@ async function main(): Promise<void> {
     },
   );
 
+  // sls offline runs no schedules: with forwarding on, make the due delivery attempts every few seconds
+  // by invoking retryDeliveries as its schedule would (so a person or a test never waits minutes).
+  const retries = process.env.FORWARD_URL ? scheduleLocalRetries() : undefined;
+
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    if (retries) clearInterval(retries);
     log(`${signal}: stopping`);
     if (offline.exitCode === null) offline.kill('SIGTERM');
   };
@@ -96,6 +101,30 @@ async function main(): Promise<void> {
   );
   await stopDynamoDb();
   process.exitCode = stopping ? 0 : code;
+}
+
+/** Every LOCAL_RETRY_INTERVAL_MS (default 5000), one invocation of retryDeliveries at a time. */
+function scheduleLocalRetries(): NodeJS.Timeout {
+  const lambdaPort = port('OFFLINE_LAMBDA_PORT', 3002);
+  const intervalMs = Number(process.env.LOCAL_RETRY_INTERVAL_MS) || 5000;
+  const url = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/dingtalk-callback-${LOCAL_STAGE}-retryDeliveries/invocations`;
+  let running = false;
+  let reported = false;
+  log(`forwarding on: due delivery attempts run every ${intervalMs} ms`);
+  return setInterval(() => {
+    if (running) return;
+    running = true;
+    fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(120_000) })
+      .then(async (response) => {
+        const text = await response.text();
+        if (response.headers.get('x-amz-function-error') && !reported) {
+          reported = true;
+          log(`retryDeliveries failed: ${text.slice(0, 300)}`);
+        }
+      })
+      .catch(() => undefined) // offline not listening yet, or stopping
+      .finally(() => (running = false));
+  }, intervalMs);
 }
 
 function log(message: string): void {

@@ -5,10 +5,10 @@
  * - package: bundles each function's `bundle:` entry with esbuild into aliyun-bundle/ before the
  *   framework zips the service (package.patterns keep only that folder: no node_modules tree);
  * - deploy (after the plugin created the FC service, functions and the API Gateway route):
- *   creates the Tablestore tables that are missing (events with a stream, approvals, parked, recovery journal),
+ *   creates the Tablestore tables that are missing (events with a stream, approvals, parked, recovery journal, deliveries),
  *   sets every function's environment variables (provider.environment + function environment),
  *   and creates or updates the Tablestore trigger (events → eventStream) and the timer trigger
- *   (recoverFailedPushes);
+ *   (recoverFailedPushes, retryDeliveries);
  * - remove: deletes those triggers first (FC refuses to delete a function that has triggers).
  *   Tables are kept, like the AWS tables' Retain policy: they hold the company's events.
  *
@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const BUNDLE_DIR = 'aliyun-bundle';
 const STREAM_TRIGGER = 'events-stream';
 const TIMER_TRIGGER = 'recover-failed-pushes';
+const RETRY_TRIGGER = 'retry-deliveries';
 
 /** What a deploy must make true, from the resolved service configuration. */
 function planAliyunDeployment(service, { stage, region, accountId }) {
@@ -65,6 +66,15 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
       },
     });
   }
+  if (byKey.retryDeliveries) {
+    triggers.push({
+      functionName: byKey.retryDeliveries.name,
+      triggerName: RETRY_TRIGGER,
+      triggerType: 'timer',
+      // Returns at once without FORWARD_URL; due delivery attempts otherwise (docs/stream-processing.md).
+      triggerConfig: { cronExpression: (custom.forwarding || {}).retrySchedule || '@every 1m', enable: true },
+    });
+  }
   return {
     fcService,
     functions,
@@ -77,6 +87,7 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
         { name: tables.approvals, primaryKey: 'processInstanceId' },
         { name: tables.parked, primaryKey: 'eventId' },
         { name: tables.recoveryJournal, primaryKey: 'rowId' },
+        { name: tables.deliveries, primaryKey: 'eventId' },
       ].filter((table) => table.name),
     },
   };

@@ -1,14 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadParkedTable, loadStreamConfig, loadTablestoreSettings } from '../../lib/startup/config';
-import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
+import type { FcContext } from '../../lib/aliyun/fc-context';
+import { remainingMsFor, tablestoreClientFor } from '../../lib/aliyun/fc-context';
 import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
+import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
+import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';
 import { decodeTablestoreTrigger } from '../../lib/aliyun/tablestore-trigger';
+import { createForwarding } from '../../lib/core/delivery';
 import type { StreamBatchReport } from '../../lib/core/stream-batch';
 import { processStreamBatch } from '../../lib/core/stream-batch';
+import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
+import { loadParkedTable, loadStreamConfig, loadTablestoreSettings } from '../../lib/startup/config';
 import { StandardWebhookForwarder } from '../../lib/webhook/standard-webhook-forwarder';
-import type { FcContext } from '../../lib/aliyun/fc-context';
-import { tablestoreClientFor } from '../../lib/aliyun/fc-context';
 
 const config = loadStreamConfig(process.env);
 const parkedTable = loadParkedTable(process.env);
@@ -16,18 +19,36 @@ const tablestore = tablestoreClientFor(loadTablestoreSettings(process.env), 3_00
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 const forwarder = config.forward ? new StandardWebhookForwarder(config.forward) : undefined;
 
-/** Tablestore trigger on the events table (CBOR payload) → the same processing as on AWS. */
+/** serverless.aliyun.yml's timeout for this function (the trigger's cap), when the context lacks it. */
+const TIMEOUT_SECONDS = 60;
+
+/** Tablestore trigger on the events table (CBOR payload) → the same processing as on AWS, on a deadline. */
 export async function handler(event: Buffer, context?: FcContext): Promise<StreamBatchReport> {
+  const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);
   const client = tablestore(context);
   const processStoredEvent = createStoredEventProcessor({
     approvals: new TablestoreApprovalStore(client, config.approvalsTable),
-    ...(forwarder ? { forwarder } : {}),
+    ...(config.forward && forwarder
+      ? {
+          forwarding: createForwarding({
+            deliveries: new TablestoreDeliveryStore(client, config.forward.deliveriesTable),
+            events: new TablestoreEventStore(client, config.eventsTable),
+            forwarder,
+            schedule: config.forward.schedule,
+            logger,
+            now: Date.now,
+          }),
+        }
+      : {}),
     logger,
   });
   const report = await processStreamBatch(decodeTablestoreTrigger(event), {
     process: processStoredEvent,
     parking: new TablestoreParkingStore(client, parkedTable),
     logger,
+    remainingMs,
+    // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts.
+    attemptReserveMs: (config.forward?.timeoutMs ?? 0) + 10_000,
   });
   logger.info('stream batch done', { ...report });
   return report;

@@ -4,7 +4,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbApprovalStore } from '../../lib/aws/dynamodb-approval-store';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
+import { DynamoDbDeliveryStore } from '../../lib/aws/dynamodb-delivery-store';
+import { DynamoDbEventStore } from '../../lib/aws/dynamodb-event-store';
 import { storedEventFromStreamRecord } from '../../lib/aws/lambda-events';
+import { createForwarding } from '../../lib/core/delivery';
 import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
 import { errorSummary } from '../../lib/core/logger';
 import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
@@ -27,7 +30,18 @@ const ready = initOnce(async () => {
   });
   const processEvent = createStoredEventProcessor({
     approvals: new DynamoDbApprovalStore(client, config.approvalsTable),
-    ...(config.forward ? { forwarder: new StandardWebhookForwarder(config.forward) } : {}),
+    ...(config.forward
+      ? {
+          forwarding: createForwarding({
+            deliveries: new DynamoDbDeliveryStore(client, config.forward.deliveriesTable),
+            events: new DynamoDbEventStore(client, config.eventsTable),
+            forwarder: new StandardWebhookForwarder(config.forward),
+            schedule: config.forward.schedule,
+            logger,
+            now: Date.now,
+          }),
+        }
+      : {}),
     logger,
   });
   const readPart = async (eventId: string) =>
@@ -57,7 +71,10 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   }
 }
 
-/** DynamoDB Streams → per-record processing, failures reported as partial batch failures. */
+/**
+ * DynamoDB Streams → per-record processing, failures reported as partial batch failures. A receiver's
+ * failure is not a record failure (it schedules a retry); only our own store failures are retried here.
+ */
 export async function handler(event: DynamoDBStreamEvent, context: Context) {
   await ready(); // a configuration problem fails the whole batch (retried), not each record
   return processPartialResponse(event, recordHandler, processor, { context });

@@ -27,7 +27,8 @@ export class TablestoreParkingStore implements ParkingStore {
       attributeColumns: [
         { eventType: entry.eventType },
         { reason: entry.reason.slice(0, 2000) },
-        { record: entry.record },
+        // The event itself stays in the events table; the record is kept for diagnosis, bounded.
+        { record: entry.record.slice(0, 100_000) },
         { attempts: TableStore.Long.fromNumber(entry.attempts) },
         { parkedAt: new Date(this.now()).toISOString() },
       ],

@@ -2,35 +2,40 @@ import { parseExactJson } from '../dingtalk/exact-json';
 import { approvalChangeFor } from './approval-projection';
 import type { ApprovalStore } from './approval-store';
 import type { StoredEvent } from './stored-event';
+import type { Forwarding } from './delivery';
 import type { Logger } from './logger';
-
-export interface EventForwarder {
-  forward(event: StoredEvent): Promise<void>;
-}
 
 export interface StoredEventProcessorDependencies {
   approvals: ApprovalStore;
-  forwarder?: EventForwarder;
+  /** Present when FORWARD_URL is set: the delivery record and the first attempt. */
+  forwarding?: Pick<Forwarding, 'onStored'>;
   logger: Logger;
 }
 
 /**
  * What happens to a stored event after DingTalk has been answered: approval events fold into the
- * projection, and every event is forwarded when forwarding is on. Throws to have the record retried;
- * every step is idempotent, so a retry after a partial success changes nothing twice.
+ * projection, and with forwarding on the event gets its delivery record and (when `attemptNow`, the
+ * default) one short delivery attempt. A receiver's failure only schedules a retry (core/delivery.ts);
+ * only our own store failures throw, to have the record retried. Every step is idempotent, so a retry
+ * after a partial success changes nothing twice.
  */
 export function createStoredEventProcessor(deps: StoredEventProcessorDependencies) {
-  return async function processStoredEvent(event: StoredEvent): Promise<void> {
+  return async function processStoredEvent(
+    event: StoredEvent,
+    options: { attemptNow?: boolean } = {},
+  ): Promise<void> {
     const context = { eventType: event.eventType, eventId: event.eventId, ownerKey: event.ownerKey };
     const payload = parseExactJson(event.payload) as Record<string, unknown>;
     const change = approvalChangeFor(event.eventType, payload, event.eventId);
     if (change) await deps.approvals.apply(change);
-    if (deps.forwarder) await deps.forwarder.forward(event);
+    const delivery = deps.forwarding
+      ? await deps.forwarding.onStored(event, { attemptNow: options.attemptNow ?? true })
+      : undefined;
     deps.logger.info('event processed', {
       ...context,
       outcome: 'processed',
       projected: change !== undefined,
-      forwarded: deps.forwarder !== undefined,
+      ...(delivery ? { delivery: delivery.status, attempts: delivery.attempts } : {}),
     });
   };
 }

@@ -6,7 +6,8 @@ import type { StoredEvent } from './stored-event';
  * (the Tablestore trigger retries a failed invocation until the stream log expires): each record gets a
  * few tries, then is parked with its reason and the batch goes on. Only a failure to park fails the
  * invocation (then the whole batch is retried; processing is idempotent). Records are processed one
- * after another, in stream order.
+ * after another, in stream order, under a time budget: once less than `attemptReserveMs` is left, no
+ * record waits on a receiver any more (its delivery is left due for the retry function).
  */
 
 /** One stream record, decoded once by the adapter that received it. */
@@ -30,15 +31,22 @@ export interface StreamBatchReport {
   processed: number;
   parked: number;
   skipped: number;
+  /** Processed without a delivery attempt, for lack of time: the retry function makes it. */
+  deferred: number;
 }
 
 export interface StreamBatchDependencies {
-  process: (event: StoredEvent) => Promise<void>;
+  /** `attemptNow: false` when the batch is short of time: record the delivery, leave the attempt. */
+  process: (event: StoredEvent, options: { attemptNow: boolean }) => Promise<void>;
   parking: ParkingStore;
   logger: Logger;
   /** Tries per record inside one invocation before it is parked. */
   attempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds left in the invocation; unbounded when absent. */
+  remainingMs?: () => number;
+  /** Below this much time left, records are processed without delivery attempts (default 15 s). */
+  attemptReserveMs?: number;
 }
 
 export async function processStreamBatch(
@@ -47,7 +55,9 @@ export async function processStreamBatch(
 ): Promise<StreamBatchReport> {
   const attempts = deps.attempts ?? 3;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const report: StreamBatchReport = { processed: 0, parked: 0, skipped: 0 };
+  const report: StreamBatchReport = { processed: 0, parked: 0, skipped: 0, deferred: 0 };
+  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
+  const attemptReserve = deps.attemptReserveMs ?? 15_000;
   for (const entry of entries) {
     if (entry.kind === 'skip') {
       report.skipped++;
@@ -65,10 +75,14 @@ export async function processStreamBatch(
       continue;
     }
     const { event } = entry;
+    // A receiver may hang up to the forwarder's timeout per attempt: with little time left, the delivery
+    // is recorded as due and the retry function makes the attempt, so the batch always finishes.
+    const attemptNow = remaining() > attemptReserve;
+    if (!attemptNow) report.deferred++;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        await deps.process(event);
+        await deps.process(event, { attemptNow });
         lastError = undefined;
         break;
       } catch (error) {

@@ -1,3 +1,5 @@
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../core/delivery';
+
 /**
  * Configuration, read and validated once from the environment, with errors that name the variable.
  * There are no silent defaults for secrets: local tooling supplies development values explicitly.
@@ -23,7 +25,7 @@ export interface StreamConfig {
   approvalsTable: string;
   dynamoDbEndpoint?: string;
   /** Present when FORWARD_URL is set. */
-  forward?: { url: string; secret: string; timeoutMs: number };
+  forward?: ForwardSettings;
 }
 
 /** Access to DingTalk's open API (registration, failed-push recovery). */
@@ -58,7 +60,18 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
  * fits a Tablestore column (2 MB) and a DynamoDB transaction of compressed parts (4 MB).
  */
 export const MAX_STORABLE_BODY_BYTES = 2 * 1024 * 1024;
-export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 3000;
+
+export interface ForwardSettings {
+  url: string;
+  secret: string;
+  /** Per attempt: the stream consumer never waits longer on a receiver. */
+  timeoutMs: number;
+  /** Retry delays in ms (FORWARD_RETRY_SCHEDULE). */
+  schedule: number[];
+  /** The delivery records' table. */
+  deliveriesTable: string;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -126,16 +139,7 @@ export function loadStreamConfig(env: Env): StreamConfig {
   const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
   const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
   const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
-  const forwardUrl = optionalUrl(env, 'FORWARD_URL', problems);
-  let forward: StreamConfig['forward'];
-  if (forwardUrl !== undefined) {
-    const secret = required(env, 'FORWARD_SECRET', problems);
-    if (secret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
-      problems.push('FORWARD_SECRET must be whsec_ followed by base64 of at least 24 bytes');
-    }
-    const timeoutMs = positiveInteger(env, 'FORWARD_TIMEOUT_MS', DEFAULT_FORWARD_TIMEOUT_MS, problems);
-    forward = { url: forwardUrl, secret, timeoutMs };
-  }
+  const forward = readForwardSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     eventsTable,
@@ -143,6 +147,70 @@ export function loadStreamConfig(env: Env): StreamConfig {
     ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
     ...(forward === undefined ? {} : { forward }),
   };
+}
+
+/** The scheduled delivery retries; without FORWARD_URL there is nothing to retry. */
+export function loadRetryConfig(env: Env): {
+  eventsTable: string;
+  forward?: ForwardSettings;
+  dynamoDbEndpoint?: string;
+} {
+  const problems: string[] = [];
+  const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+  const dynamoDbEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  const forward = readForwardSettings(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    eventsTable,
+    ...(forward === undefined ? {} : { forward }),
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+  };
+}
+
+/** Forwarding as the CLI's `replay` needs it: FORWARD_URL and FORWARD_SECRET must be set. */
+export function loadForwardSettings(env: Env): ForwardSettings {
+  const problems: string[] = [];
+  const forward = readForwardSettings(env, problems);
+  if (!forward) problems.push('FORWARD_URL is not set');
+  if (problems.length > 0 || !forward) throw new ConfigError(problems);
+  return forward;
+}
+
+/** Decrypted events carry personal data: plain http only to this machine, or when FORWARD_ALLOW_HTTP says so. */
+function readForwardSettings(env: Env, problems: string[]): ForwardSettings | undefined {
+  const url = optionalUrl(env, 'FORWARD_URL', problems);
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+    if (env.FORWARD_ALLOW_HTTP?.trim() !== 'true') {
+      problems.push(
+        'FORWARD_URL must be https:// (plain http:// only to loopback, or with FORWARD_ALLOW_HTTP=true): forwarded events carry personal data',
+      );
+    }
+  } else if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    problems.push('FORWARD_URL must be an http(s) URL');
+  }
+  const secret = required(env, 'FORWARD_SECRET', problems);
+  if (secret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+    problems.push('FORWARD_SECRET must be whsec_ followed by base64 of at least 24 bytes');
+  }
+  const timeoutMs = positiveInteger(env, 'FORWARD_TIMEOUT_MS', DEFAULT_FORWARD_TIMEOUT_MS, problems);
+  const scheduleText = env.FORWARD_RETRY_SCHEDULE?.trim() || DEFAULT_RETRY_SCHEDULE;
+  const schedule = parseRetrySchedule(scheduleText);
+  if (!schedule) {
+    problems.push('FORWARD_RETRY_SCHEDULE must be durations separated by commas, such as 5s,5m,30m,2h');
+  }
+  const deliveriesTable = tableName(env, 'DELIVERIES_TABLE', problems);
+  return { url, secret, timeoutMs, schedule: schedule ?? [], deliveriesTable };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 export function loadDingTalkApiSettings(env: Env): DingTalkApiSettings {

@@ -1,66 +1,56 @@
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import type { DeliveryAttempt, EventForwarder } from '../core/delivery';
 import { storedEventToJson } from '../core/stored-event';
 import type { StoredEvent } from '../core/stored-event';
 
 /**
- * Forwards stored events to an internal system as Standard Webhooks (standardwebhooks.com):
- * `webhook-id` = the event id (receivers dedupe on it), `webhook-timestamp` = seconds,
- * `webhook-signature` = `v1,` + base64(HMAC-SHA256(secret, `${id}.${timestamp}.${body}`)).
+ * Forwards stored events to an internal system as Standard Webhooks (standardwebhooks.com), signed by
+ * the `standardwebhooks` package itself: `webhook-id` = the event id (receivers dedupe on it),
+ * `webhook-timestamp` = seconds, `webhook-signature` = `v1,<base64 HMAC-SHA256>`.
  */
 export interface WebhookForwarderOptions {
   url: string;
   /** `whsec_` + base64 of the signing key, as Standard Webhooks libraries generate it. */
   secret: string;
+  /** Per attempt: a receiver that hangs costs at most this. */
   timeoutMs: number;
   /** Epoch milliseconds. */
   now?: () => number;
 }
 
-export class WebhookDeliveryError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WebhookDeliveryError';
-  }
-}
-
-export class StandardWebhookForwarder {
-  readonly #key: Buffer;
+export class StandardWebhookForwarder implements EventForwarder {
+  readonly #webhook: Webhook;
+  readonly destination: string;
 
   constructor(private readonly options: WebhookForwarderOptions) {
-    this.#key = parseWebhookSecret(options.secret);
+    parseWebhookSecret(options.secret);
+    this.#webhook = new Webhook(options.secret);
+    this.destination = options.url;
   }
 
-  /** Resolves on a 2xx answer; anything else (status, timeout, refused) throws so the stream retries. */
-  async forward(event: StoredEvent): Promise<void> {
+  /** One delivery attempt; never throws: the outcome says what the receiver (or the network) did. */
+  async forward(event: StoredEvent): Promise<DeliveryAttempt> {
     const body = storedEventToJson(event);
-    const timestamp = String(Math.floor((this.options.now ?? Date.now)() / 1000));
-    let response: Response;
+    const sentAt = new Date((this.options.now ?? Date.now)());
     try {
-      response = await fetch(this.options.url, {
+      const response = await fetch(this.options.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'webhook-id': event.eventId,
-          'webhook-timestamp': timestamp,
-          'webhook-signature': this.sign(event.eventId, timestamp, body),
+          'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+          'webhook-signature': this.#webhook.sign(event.eventId, sentAt, body),
         },
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-    } catch (cause) {
-      throw new WebhookDeliveryError(`forwarding failed: ${cause instanceof Error ? cause.name : 'error'}`, {
-        cause,
-      });
+      await response.body?.cancel();
+      return { ok: response.status >= 200 && response.status <= 299, status: String(response.status) };
+    } catch (error) {
+      // TimeoutError, TypeError (refused, reset): the name only, never a URL with credentials in it.
+      return { ok: false, status: error instanceof Error ? error.name : 'Error' };
     }
-    await response.body?.cancel();
-    if (response.status < 200 || response.status > 299) {
-      throw new WebhookDeliveryError(`forwarding answered HTTP ${response.status}`);
-    }
-  }
-
-  sign(id: string, timestamp: string, body: string): string {
-    return `v1,${createHmac('sha256', this.#key).update(`${id}.${timestamp}.${body}`, 'utf8').digest('base64')}`;
   }
 }
 

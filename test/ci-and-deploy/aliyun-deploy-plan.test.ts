@@ -60,11 +60,12 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
     });
   });
 
-  it('GIVEN the config WHEN planned THEN all three functions get every variable, from CI at deploy time', () => {
+  it('GIVEN the config WHEN planned THEN all four functions get every variable, from CI at deploy time', () => {
     expect(plan.fcService).to.equal('dingtalk-callback-prod');
     expect(plan.functions.map((fn) => fn.name)).to.deep.equal([
       'dingtalk-callback-prod-callback',
       'dingtalk-callback-prod-eventStream',
+      'dingtalk-callback-prod-retryDeliveries',
       'dingtalk-callback-prod-recoverFailedPushes',
     ]);
     for (const fn of plan.functions) {
@@ -79,12 +80,13 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
     }
   });
 
-  it('GIVEN the config WHEN planned THEN the events table has a stream and feeds eventStream; recovery runs on a timer', () => {
+  it('GIVEN the config WHEN planned THEN the events table has a stream and feeds eventStream; recovery and delivery retries run on timers', () => {
     expect(plan.tablestore.tables).to.deep.equal([
       { name: 'dingtalk_callback_events_prod', primaryKey: 'eventId', streamHours: 168 },
       { name: 'dingtalk_callback_approvals_prod', primaryKey: 'processInstanceId' },
       { name: 'dingtalk_callback_parked_prod', primaryKey: 'eventId' },
       { name: 'dingtalk_callback_recovery_prod', primaryKey: 'rowId' },
+      { name: 'dingtalk_callback_deliveries_prod', primaryKey: 'eventId' },
     ]);
     expect(plan.triggers).to.deep.equal([
       {
@@ -101,6 +103,12 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
         triggerName: 'recover-failed-pushes',
         triggerType: 'timer',
         triggerConfig: { cronExpression: '@every 10m', enable: true },
+      },
+      {
+        functionName: 'dingtalk-callback-prod-retryDeliveries',
+        triggerName: 'retry-deliveries',
+        triggerType: 'timer',
+        triggerConfig: { cronExpression: '@every 1m', enable: true },
       },
     ]);
   });

@@ -194,9 +194,9 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     expect(validator.Properties).to.include({ ValidateRequestParameters: true });
   });
 
-  it('GIVEN logs and alarms WHEN read THEN 30-day retention, and alarms on DLQ depth, iterator age, 5xx and recovery errors', () => {
+  it('GIVEN logs and alarms WHEN read THEN 30-day retention, and alarms on DLQ depth, iterator age, 5xx, recovery errors, the recovery fallback queue and failed deliveries', () => {
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).to.have.length(3);
+    expect(logGroups).to.have.length(4);
     for (const group of logGroups) expect(group.Properties!.RetentionInDays).to.equal(30);
     const metrics = Object.values(resources)
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
@@ -208,7 +208,16 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       'AWS/Lambda/IteratorAge',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'dingtalk-callback/prod/DeliveriesFailed',
     ]);
+    // Failed deliveries are counted from the logs of both functions that attempt them.
+    const filters = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
+    expect(filters.map((f) => JSON.stringify(f.Properties!.LogGroupName)).sort()).to.deep.equal([
+      '{"Ref":"EventStreamLogGroup"}',
+      '{"Ref":"RetryDeliveriesLogGroup"}',
+    ]);
+    for (const filter of filters)
+      expect(filter.Properties!.FilterPattern).to.equal('{ $.outcome = "delivery_failed" }');
     // One of the queue alarms watches the recovery fallback queue: a page there means the store was down.
     const watched = Object.values(resources)
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.Namespace === 'AWS/SQS')
@@ -238,13 +247,21 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
   it('GIVEN the recovery function WHEN read THEN one run at a time, every 10 minutes, no immediate re-run, its journal and fallback queue wired', () => {
     const fn = resources.RecoverFailedPushesLambdaFunction!.Properties!;
     expect(fn.ReservedConcurrentExecutions).to.equal(1);
-    const invokeConfig = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    const invokeConfig = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        JSON.stringify(r.Properties!.FunctionName).includes('RecoverFailedPushes'),
+    );
     expect(invokeConfig?.Properties?.MaximumRetryAttempts).to.equal(0);
     const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables.RECOVERY_JOURNAL_TABLE).to.equal('dingtalk-callback-recovery-journal-prod');
     expect(variables.RECOVERY_FALLBACK_QUEUE_URL).to.deep.equal({ Ref: 'RecoveryFallbackQueue' });
     expect(resources.RecoveryJournalTable!.DeletionPolicy).to.equal('Retain');
-    const rule = Object.values(resources).find((r) => r.Type === 'AWS::Events::Rule')!;
+    const rule = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(r.Properties!.Targets).includes('RecoverFailedPushes'),
+    )!;
     expect(rule.Properties).to.include({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
   });
 

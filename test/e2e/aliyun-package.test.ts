@@ -2,6 +2,7 @@ import AdmZip from 'adm-zip';
 import { expect } from 'chai';
 import { encode } from 'cbor-x';
 import { execFileSync, fork } from 'node:child_process';
+import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const TABLES = {
   approvals: 'dingtalk_callback_approvals_dev',
   parked: 'dingtalk_callback_parked_dev',
   journal: 'dingtalk_callback_recovery_dev',
+  deliveries: 'dingtalk_callback_deliveries_dev',
 };
 const ROLE_CREDENTIALS = { accessKeyId: 'STS.fakeRoleKey', accessKeySecret: 'fake-role-secret' };
 const CONTEXT = { requestId: 'req-1', credentials: { ...ROLE_CREDENTIALS, securityToken: 'fake-sts-token' } };
@@ -129,6 +131,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
         [TABLES.approvals]: 'processInstanceId',
         [TABLES.parked]: 'eventId',
         [TABLES.journal]: 'rowId',
+        [TABLES.deliveries]: 'eventId',
       },
     }).start();
     env = {
@@ -138,6 +141,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       APPROVALS_TABLE: TABLES.approvals,
       PARKED_TABLE: TABLES.parked,
       RECOVERY_JOURNAL_TABLE: TABLES.journal,
+      DELIVERIES_TABLE: TABLES.deliveries,
       TABLESTORE_ENDPOINT: fake.endpoint,
       TABLESTORE_INSTANCE: 'dingtalk-cb',
     };
@@ -145,7 +149,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
 
   after(() => fake?.stop());
 
-  it('GIVEN the package WHEN inspected THEN it holds only the three bundles and is a few hundred KB, not a node_modules tree', () => {
+  it('GIVEN the package WHEN inspected THEN it holds only the four bundles and is a few hundred KB, not a node_modules tree', () => {
     const entries = new AdmZip(zip)
       .getEntries()
       .map((entry) => entry.entryName)
@@ -154,12 +158,13 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       'aliyun-bundle/callback.js',
       'aliyun-bundle/event-stream.js',
       'aliyun-bundle/recover-failed-pushes.js',
+      'aliyun-bundle/retry-deliveries.js',
     ]);
     expect(statSync(zip).size).to.be.below(3 * 1024 * 1024);
     expect(readdirSync(unzipped)).to.deep.equal(['aliyun-bundle']);
   });
 
-  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the four tables of this instance only', () => {
+  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the five tables of this instance only', () => {
     const statements = template.Resources['sls-fc-exec-role']!.Properties.Policies!.flatMap(
       (policy) => policy.PolicyDocument.Statement,
     );
@@ -179,6 +184,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_approvals_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_parked_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_recovery_dev',
+      'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_deliveries_dev',
     ]);
   });
 
@@ -336,7 +342,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     const [report] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/event-stream.js'), env, [
       Buffer.from(payload),
     ]);
-    expect(report).to.deep.equal({ processed: 1, parked: 1, skipped: 1 });
+    expect(report).to.deep.equal({ processed: 1, parked: 1, skipped: 1, deferred: 0 });
     const approval = JSON.parse(String(fake.rawRow(TABLES.approvals, instance)?.get('state'))) as {
       approval: Record<string, unknown>;
     };
@@ -410,5 +416,59 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       }
       expect(fake.rowCount(TABLES.journal)).to.equal(0);
     });
+  });
+
+  it('GIVEN a receiver that hangs 10 s per request and a trigger batch of 20 records WHEN the unzipped stream handler runs with FC’s 60 s timeout THEN it finishes inside the budget, every event has its delivery record, none waits on the receiver past the budget', async () => {
+    const hanging = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const forwardEnv = {
+      ...env,
+      FORWARD_URL: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/hooks`,
+      FORWARD_SECRET: secret,
+    };
+    const run = randomUUID();
+    const ids = Array.from({ length: 20 }, (_, i) => `hang-${run}-${i}`);
+    const record = (eventId: string) => ({
+      Type: 'PutRow',
+      Info: { Timestamp: 1700000000123456n },
+      PrimaryKey: [{ ColumnName: 'eventId', Value: eventId }],
+      Columns: [
+        { Type: 'Put', ColumnName: 'eventType', Value: 'user_add_org', Timestamp: 1700000000123n },
+        { Type: 'Put', ColumnName: 'receivedAt', Value: new Date().toISOString(), Timestamp: 1700000000123n },
+        { Type: 'Put', ColumnName: 'ownerKey', Value: 'dingdevcorp', Timestamp: 1700000000123n },
+        {
+          Type: 'Put',
+          ColumnName: 'payload',
+          Value: JSON.stringify({ EventType: 'user_add_org', eventId }),
+          Timestamp: 1700000000123n,
+        },
+      ],
+    });
+    const started = Date.now();
+    try {
+      const [report] = (await invokeFromArtifact(
+        join(unzipped, 'aliyun-bundle/event-stream.js'),
+        forwardEnv,
+        [Buffer.from(encode({ Version: 'Sync-v1', Records: ids.map(record) }))],
+        { ...CONTEXT, function: { name: 'eventStream', timeout: 60 } },
+      )) as Array<Record<string, number>>;
+      const elapsed = Date.now() - started;
+      console.log(`      (batch of 20 finished in ${elapsed} ms: ${JSON.stringify(report)})`);
+      expect(elapsed).to.be.below(60_000);
+      expect(report).to.include({ processed: 20, parked: 0 });
+      expect(report!.deferred).to.be.greaterThan(0);
+      for (const id of ids) {
+        const delivery = fake.rawRow(TABLES.deliveries, id);
+        expect(delivery?.get('status'), id).to.equal('pending');
+      }
+      const attempted = ids.filter(
+        (id) => fake.rawRow(TABLES.deliveries, id)?.get('lastStatus') === 'TimeoutError',
+      );
+      expect(attempted.length).to.equal(20 - report!.deferred!);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
   });
 });

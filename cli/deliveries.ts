@@ -1,0 +1,121 @@
+import type { Delivery, DeliveryStatus } from '../lib/core/delivery';
+import { createForwarding } from '../lib/core/delivery';
+import { loadForwardSettings } from '../lib/startup/config';
+import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
+import { cliDeliveryStore, cliEventStore } from './cli-config';
+import { printTable } from './text-table';
+import { LOCAL_DELIVERIES_TABLE } from '../local-dev/dev-credentials';
+
+export interface DeliveriesOptions {
+  status?: DeliveryStatus;
+  since?: string;
+  limit: number;
+  json: boolean;
+}
+
+/** `deliveries`: every forwarded event's delivery state, newest received first. */
+export async function deliveries(options: DeliveriesOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const { store, close } = cliDeliveryStore(env);
+  try {
+    const found = await store.list({
+      limit: options.limit,
+      ...(options.status ? { status: options.status } : {}),
+      ...(options.since ? { since: options.since } : {}),
+    });
+    if (options.json) for (const delivery of found) console.log(JSON.stringify(deliveryJson(delivery)));
+    else printDeliveries(found);
+    return 0;
+  } finally {
+    close();
+  }
+}
+
+function deliveryJson(delivery: Delivery) {
+  return {
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    lastStatus: delivery.lastStatus ?? null,
+    nextAttemptAt: delivery.nextAttemptAt ?? null,
+    updatedAt: delivery.updatedAt,
+  };
+}
+
+function printDeliveries(found: Delivery[]): void {
+  printTable(
+    [
+      ['EVENT ID', 'EVENT TYPE', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT ATTEMPT', 'UPDATED'],
+      ...found.map((d) => [
+        d.eventId,
+        d.eventType,
+        d.status,
+        String(d.attempts),
+        d.lastStatus ?? '',
+        d.nextAttemptAt ?? '',
+        d.updatedAt,
+      ]),
+    ],
+    'no deliveries',
+  );
+}
+
+/** `replay --since` takes at most this many events in one run (DynamoDB takes 32-bit limits). */
+const REPLAY_LIMIT = 1_000_000;
+
+export interface ReplayOptions {
+  id?: string;
+  since?: string;
+  type?: string;
+  json: boolean;
+}
+
+/**
+ * `replay`: forwards stored events again now, with the same `webhook-id`, whatever their delivery
+ * state, and records each outcome. `--since` selects by the time the events were received.
+ */
+export async function replay(options: ReplayOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const settings = loadForwardSettings({ DELIVERIES_TABLE: LOCAL_DELIVERIES_TABLE, ...env });
+  const events = cliEventStore(env);
+  const store = cliDeliveryStore(env);
+  try {
+    let ids: string[];
+    if (options.id !== undefined) ids = [options.id];
+    else {
+      const found = await events.store.list({
+        since: options.since!,
+        limit: REPLAY_LIMIT,
+        ...(options.type ? { eventType: options.type } : {}),
+      });
+      ids = found.map((event) => event.eventId).reverse(); // oldest first, as they arrived
+    }
+    const forwarding = createForwarding({
+      deliveries: store.store,
+      events: events.store,
+      forwarder: new StandardWebhookForwarder(settings),
+      schedule: settings.schedule,
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+      now: Date.now,
+    });
+    const outcomes = await forwarding.replay(ids);
+    if (options.json) for (const outcome of outcomes) console.log(JSON.stringify(outcome));
+    else {
+      const delivered = outcomes.filter((o) => o.status === 'delivered').length;
+      console.log(
+        `replayed ${outcomes.length} event(s): ${delivered} delivered, ${outcomes.length - delivered} not`,
+      );
+      for (const outcome of outcomes.filter((o) => o.status !== 'delivered')) {
+        console.log(`  ${outcome.eventId}: ${outcome.status}`);
+      }
+    }
+    return outcomes.every((outcome) => outcome.status === 'delivered') ? 0 : 1;
+  } finally {
+    events.close();
+    store.close();
+  }
+}
