@@ -8,6 +8,7 @@ import { putSecrets } from './put-secrets';
 import { recover } from './recover';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
+import { stream } from './stream';
 
 const USAGE = `Usage: dingtalk-callback <command> [options]
 
@@ -35,6 +36,9 @@ Commands:
       --since ISO          every event received at or after this instant
       --type TYPE          with --since: only this event type
       --json               one JSON object per line: eventId, status
+  stream                 Receive events by DingTalk Stream Mode (no public URL) into the same store;
+                         runs until Ctrl-C/SIGTERM (DINGTALK_APP_KEY, DINGTALK_APP_SECRET)
+      --once SECONDS       stop after SECONDS (smoke tests)
   register --url URL     Register the callback URL with DingTalk (legacy API; it checks the URL first)
       --tags a,b,...       event types (default: approval and address-book events)
   update --url URL       Change the registered URL, tags, token or AES key (checked like register)
@@ -182,6 +186,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         },
         env,
       );
+    }
+    case 'stream': {
+      const { values } = parseArgs({ args: rest, options: { once: { type: 'string' } } });
+      const once = values.once === undefined ? undefined : Number(values.once);
+      if (once !== undefined && !(Number.isFinite(once) && once > 0))
+        return usage('--once needs a number of seconds');
+      return stream(once === undefined ? {} : { onceSeconds: once }, env);
     }
     case 'register':
     case 'update': {

@@ -4,6 +4,7 @@
  * serverless.aws.yml, then runs `sls offline`. Ctrl-C / SIGTERM stops everything it started.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { DEV_DINGTALK_ENV, LOCAL_STAGE, withDevCredentials } from './dev-credentials';
 import type { DynamoDbLocal } from './dynamodb-local';
 import { JavaMissingError, startDynamoDbLocal } from './dynamodb-local';
@@ -81,6 +82,21 @@ async function main(): Promise<void> {
     },
   );
 
+  // DINGTALK_STREAM=on: the Stream Mode connector beside the HTTP endpoint, into the same store.
+  const connector =
+    process.env.DINGTALK_STREAM === 'on'
+      ? spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'dingtalk-callback.js'), 'stream'], {
+          cwd: PROJECT_ROOT,
+          stdio: 'inherit',
+          env: {
+            ...dingtalkEnv,
+            DYNAMODB_ENDPOINT: endpoint,
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          },
+        })
+      : undefined;
+  if (connector) log('DINGTALK_STREAM=on: Stream Mode connector started (dingtalk-callback stream)');
+
   // sls offline runs no schedules: with forwarding on, make the due delivery attempts every few seconds
   // by invoking retryDeliveries as its schedule would (so a person or a test never waits minutes).
   const retries = process.env.FORWARD_URL ? scheduleLocalRetries() : undefined;
@@ -92,6 +108,7 @@ async function main(): Promise<void> {
     if (retries) clearInterval(retries);
     log(`${signal}: stopping`);
     if (offline.exitCode === null) offline.kill('SIGTERM');
+    if (connector && connector.exitCode === null) connector.kill('SIGTERM');
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -99,6 +116,10 @@ async function main(): Promise<void> {
   const code = await new Promise<number>((resolve) =>
     offline.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 0 : 1))),
   );
+  if (connector && connector.exitCode === null) {
+    connector.kill('SIGTERM');
+    await new Promise((resolve) => connector.once('exit', resolve));
+  }
   await stopDynamoDb();
   process.exitCode = stopping ? 0 : code;
 }

@@ -1,4 +1,5 @@
 import { parseExactJson } from '../dingtalk/exact-json';
+import { isObject } from '../dingtalk/values';
 import { approvalChangeFor } from './approval-projection';
 import type { ApprovalStore } from './approval-store';
 import type { StoredEvent } from './stored-event';
@@ -25,7 +26,11 @@ export function createStoredEventProcessor(deps: StoredEventProcessorDependencie
     options: { attemptNow?: boolean } = {},
   ): Promise<void> {
     const context = { eventType: event.eventType, eventId: event.eventId, ownerKey: event.ownerKey };
-    const payload = parseExactJson(event.payload) as Record<string, unknown>;
+    const parsed = parseExactJson(event.payload);
+    const payload: Record<string, unknown> = isObject(parsed) ? parsed : {};
+    // A Stream Mode event carries its corpId in the frame's headers, not in its data (stream-ingest.ts).
+    if (event.corpId && payload.corpId === undefined && payload.CorpId === undefined)
+      payload.corpId = event.corpId;
     const change = approvalChangeFor(event.eventType, payload, event.eventId);
     if (change) await deps.approvals.apply(change);
     const delivery = deps.forwarding

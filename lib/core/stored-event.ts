@@ -18,8 +18,8 @@ export interface StoredEvent {
   corpId?: string;
   eventTime?: number;
   processInstanceId?: string;
-  /** How it arrived: pushed by DingTalk (absent) or read back from its failed-push list. */
-  source?: 'recovery';
+  /** How it arrived: pushed by DingTalk (absent), read back from its failed-push list, or by Stream Mode. */
+  source?: 'recovery' | 'stream';
 }
 
 export type PutOutcome = 'stored' | 'duplicate';
@@ -61,7 +61,7 @@ export function storedEventFrom(fields: Readonly<Record<string, unknown>>): Stor
   if (typeof fields.corpId === 'string') event.corpId = fields.corpId;
   if (typeof fields.eventTime === 'number') event.eventTime = fields.eventTime;
   if (typeof fields.processInstanceId === 'string') event.processInstanceId = fields.processInstanceId;
-  if (fields.source === 'recovery') event.source = 'recovery';
+  if (fields.source === 'recovery' || fields.source === 'stream') event.source = fields.source;
   return event;
 }
 

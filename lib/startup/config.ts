@@ -167,6 +167,16 @@ export function loadRetryConfig(env: Env): {
   };
 }
 
+/** Stream Mode: the app's key and secret, and the gateway's base (DINGTALK_OPENAPI_BASE, tests only). */
+export function loadStreamModeSettings(env: Env): { appKey: string; appSecret: string; baseUrl?: string } {
+  const problems: string[] = [];
+  const appKey = required(env, 'DINGTALK_APP_KEY', problems);
+  const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
+  const baseUrl = optionalUrl(env, 'DINGTALK_OPENAPI_BASE', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { appKey, appSecret, ...(baseUrl === undefined ? {} : { baseUrl }) };
+}
+
 /** Forwarding as the CLI's `replay` needs it: FORWARD_URL and FORWARD_SECRET must be set. */
 export function loadForwardSettings(env: Env): ForwardSettings {
   const problems: string[] = [];

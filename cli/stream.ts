@@ -1,0 +1,47 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createStreamIngest } from '../lib/core/stream-ingest';
+import { DingTalkStreamClient } from '../lib/dingtalk/stream-client';
+import { loadStreamModeSettings } from '../lib/startup/config';
+import { cliEventStore } from './cli-config';
+
+export interface StreamOptions {
+  /** Stop after this many seconds (smoke tests); run until a signal otherwise. */
+  onceSeconds?: number;
+}
+
+/**
+ * `stream`: DingTalk Stream Mode into the events table, for as long as it runs. Each event is stored
+ * through the same idempotent put and identity rule as a push, then acknowledged `SUCCESS` (`LATER`
+ * when the store failed). SIGINT/SIGTERM stop it cleanly: no new connection, in-flight writes
+ * finished and acknowledged, sockets closed.
+ */
+export async function stream(options: StreamOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const settings = loadStreamModeSettings(env);
+  const logger = new Logger({
+    serviceName: 'dingtalk-callback',
+    logLevel: env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO',
+  });
+  const { store, close } = cliEventStore(env);
+  const client = new DingTalkStreamClient({
+    clientId: settings.appKey,
+    clientSecret: settings.appSecret,
+    ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+    userAgent: 'dingtalk-callback/stream',
+    onEvent: createStreamIngest({ store, logger, appKey: settings.appKey, now: Date.now }),
+    onStatus: (status, details) => logger.info(`stream ${status}`, { ...details, outcome: status }),
+    ...(env.DINGTALK_STREAM_BACKOFF_MS ? { backoffMs: Number(env.DINGTALK_STREAM_BACKOFF_MS) } : {}),
+    ...(env.DINGTALK_STREAM_HEARTBEAT_MS ? { heartbeatMs: Number(env.DINGTALK_STREAM_HEARTBEAT_MS) } : {}),
+  });
+  client.start();
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (options.onceSeconds !== undefined)
+      setTimeout(() => resolve('time is up'), options.onceSeconds * 1000);
+  });
+  logger.info('stream stopping', { reason: signal, outcome: 'stopping' });
+  await client.stop();
+  close();
+  logger.info('stream stopped', { connections: client.connections, outcome: 'stopped' });
+  return 0;
+}
