@@ -18,6 +18,7 @@
  */
 const path = require('node:path');
 const fs = require('node:fs');
+const { assertRequiredSettings } = require('./required-settings');
 
 const BUNDLE_DIR = 'aliyun-bundle';
 const STREAM_TRIGGER = 'events-stream';
@@ -140,6 +141,8 @@ class AliyunProject {
       // in its packaged template by absolute path, which differs when another job restored the artifact.
       initialize: () => isAliyun() && this.options.package && this.relocatePackagedArtifact(),
       'before:package:createDeploymentArtifacts': () => isAliyun() && this.bundle(),
+      // After the Alibaba plugin loaded its templates, before its deploy:deploy creates anything.
+      'before:deploy:deploy': () => isAliyun() && this.checkRequiredSettings(),
       'after:deploy:deploy': () => isAliyun() && this.afterDeploy(),
       'before:remove:remove': () => isAliyun() && this.beforeRemove(),
     };
@@ -156,6 +159,16 @@ class AliyunProject {
       region: this.options.region || provider.options.region,
       accountId: provider.key.aliyun_account_id,
     });
+  }
+
+  checkRequiredSettings() {
+    const plan = planAliyunDeployment(this.serverless.service, { stage: this.options.stage || 'dev' });
+    const recovery = (this.serverless.service.custom || {}).recovery || {};
+    assertRequiredSettings(
+      plan.functions,
+      { secretsInEnvironment: true, recoveryEnabled: recovery.enabled !== false },
+      this.serverless.classes.Error,
+    );
   }
 
   relocatePackagedArtifact() {

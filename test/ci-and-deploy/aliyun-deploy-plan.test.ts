@@ -60,7 +60,7 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
     });
   });
 
-  it('GIVEN the config WHEN planned THEN all four functions get every variable, from CI at deploy time', () => {
+  it('GIVEN the config WHEN planned THEN each of the four functions gets only the variables it uses, from CI at deploy time', () => {
     expect(plan.fcService).to.equal('dingtalk-callback-prod');
     expect(plan.functions.map((fn) => fn.name)).to.deep.equal([
       'dingtalk-callback-prod-callback',
@@ -68,16 +68,40 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
       'dingtalk-callback-prod-retryDeliveries',
       'dingtalk-callback-prod-recoverFailedPushes',
     ]);
+    const common = ['EVENTS_TABLE', 'POWERTOOLS_LOG_LEVEL', 'TABLESTORE_ENDPOINT', 'TABLESTORE_INSTANCE'];
+    const forwarding = [
+      'DELIVERIES_TABLE',
+      'FORWARD_ALLOW_HTTP',
+      'FORWARD_RETRY_SCHEDULE',
+      'FORWARD_SECRET',
+      'FORWARD_TIMEOUT_MS',
+      'FORWARD_URL',
+    ];
+    const expected: Record<string, string[]> = {
+      callback: [...common, 'DINGTALK_AES_KEY', 'DINGTALK_OWNER_KEY', 'DINGTALK_TOKEN', 'MAX_BODY_BYTES'],
+      eventStream: [...common, 'APPROVALS_TABLE', 'PARKED_TABLE', ...forwarding],
+      retryDeliveries: [...common, ...forwarding],
+      recoverFailedPushes: [
+        ...common,
+        'DINGTALK_API_BASE',
+        'DINGTALK_APP_KEY',
+        'DINGTALK_APP_SECRET',
+        'RECOVERY_JOURNAL_TABLE',
+      ],
+    };
     for (const fn of plan.functions) {
+      expect(Object.keys(fn.environment).sort(), fn.key).to.deep.equal(expected[fn.key]!.sort());
       expect(fn.environment).to.include({
-        DINGTALK_TOKEN: 'ci-token',
-        DINGTALK_OWNER_KEY: 'dingcorp',
         EVENTS_TABLE: 'dingtalk_callback_events_prod',
-        APPROVALS_TABLE: 'dingtalk_callback_approvals_prod',
-        PARKED_TABLE: 'dingtalk_callback_parked_prod',
         TABLESTORE_INSTANCE: 'prod-inst',
       });
     }
+    const byKey = Object.fromEntries(plan.functions.map((fn) => [fn.key, fn.environment]));
+    expect(byKey.callback).to.include({ DINGTALK_TOKEN: 'ci-token', DINGTALK_OWNER_KEY: 'dingcorp' });
+    expect(byKey.eventStream).to.include({
+      APPROVALS_TABLE: 'dingtalk_callback_approvals_prod',
+      PARKED_TABLE: 'dingtalk_callback_parked_prod',
+    });
   });
 
   it('GIVEN the config WHEN planned THEN the events table has a stream and feeds eventStream; recovery and delivery retries run on timers', () => {

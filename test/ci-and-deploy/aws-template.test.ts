@@ -92,7 +92,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     }
   });
 
-  it('GIVEN the functions WHEN their environment is read THEN only SSM parameter names, each function only its own', () => {
+  it('GIVEN the functions WHEN their environment is read THEN only SSM parameter names, and each function only the settings it uses', () => {
     const environment = (logicalId: string) =>
       (resources[logicalId]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
     const callback = environment('CallbackLambdaFunction');
@@ -112,6 +112,23 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     expect(environment('RecoverFailedPushesLambdaFunction')).to.include({
       DINGTALK_APP_SECRET_PARAM: '/dingtalk-callback/prod/dingtalk-app-secret',
     });
+    // Settings only where they are used: the owner keys and body limit in the callback, the
+    // projection's table in the stream function, forwarding in the two functions that forward.
+    const functions = [
+      'CallbackLambdaFunction',
+      'EventStreamLambdaFunction',
+      'RetryDeliveriesLambdaFunction',
+      'RecoverFailedPushesLambdaFunction',
+    ];
+    const holders = (name: string) => functions.filter((fn) => name in environment(fn));
+    expect(holders('DINGTALK_OWNER_KEY')).to.deep.equal(['CallbackLambdaFunction']);
+    expect(holders('MAX_BODY_BYTES')).to.deep.equal(['CallbackLambdaFunction']);
+    expect(holders('APPROVALS_TABLE')).to.deep.equal(['EventStreamLambdaFunction']);
+    expect(holders('FORWARD_URL')).to.deep.equal([
+      'EventStreamLambdaFunction',
+      'RetryDeliveriesLambdaFunction',
+    ]);
+    expect(holders('DINGTALK_APP_KEY')).to.deep.equal(['RecoverFailedPushesLambdaFunction']);
   });
 
   it('GIVEN the IAM roles WHEN read THEN no wildcard resource, one role per function, SSM read only of that function’s parameters', () => {
