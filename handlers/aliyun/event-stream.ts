@@ -2,11 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { FcContext } from '../../lib/aliyun/fc-context';
 import { remainingMsFor, tablestoreClientFor } from '../../lib/aliyun/fc-context';
 import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
-import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
-import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
+import { createTablestoreForwarding } from '../../lib/aliyun/tablestore-forwarding';
 import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';
 import { decodeTablestoreTrigger } from '../../lib/aliyun/tablestore-trigger';
-import { createForwarding } from '../../lib/core/delivery';
 import type { StreamBatchReport } from '../../lib/core/stream-batch';
 import { processStreamBatch } from '../../lib/core/stream-batch';
 import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
@@ -30,14 +28,13 @@ export async function handler(event: Buffer, context?: FcContext): Promise<Strea
     approvals: new TablestoreApprovalStore(client, config.approvalsTable),
     ...(config.forward && forwarder
       ? {
-          forwarding: createForwarding({
-            deliveries: new TablestoreDeliveryStore(client, config.forward.deliveriesTable),
-            events: new TablestoreEventStore(client, config.eventsTable),
+          forwarding: createTablestoreForwarding(
+            client,
+            config.eventsTable,
+            config.forward,
             forwarder,
-            schedule: config.forward.schedule,
             logger,
-            now: Date.now,
-          }),
+          ),
         }
       : {}),
     logger,

@@ -4,17 +4,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbApprovalStore } from '../../lib/aws/dynamodb-approval-store';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
-import { DynamoDbDeliveryStore } from '../../lib/aws/dynamodb-delivery-store';
-import { DynamoDbEventStore } from '../../lib/aws/dynamodb-event-store';
+import { createDynamoDbForwarding } from '../../lib/aws/dynamodb-forwarding';
 import { storedEventFromStreamRecord } from '../../lib/aws/lambda-events';
-import { createForwarding } from '../../lib/core/delivery';
 import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
 import { errorSummary } from '../../lib/core/logger';
 import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
 import { awsRegion, loadStreamConfig } from '../../lib/startup/config';
 import { initOnce } from '../../lib/startup/init-once';
 import { withSecretsResolved } from '../../lib/startup/secrets';
-import { StandardWebhookForwarder } from '../../lib/webhook/standard-webhook-forwarder';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 // Once per container, from the init phase: FORWARD_SECRET from SSM when FORWARD_SECRET_PARAM names it.
@@ -32,14 +29,7 @@ const ready = initOnce(async () => {
     approvals: new DynamoDbApprovalStore(client, config.approvalsTable),
     ...(config.forward
       ? {
-          forwarding: createForwarding({
-            deliveries: new DynamoDbDeliveryStore(client, config.forward.deliveriesTable),
-            events: new DynamoDbEventStore(client, config.eventsTable),
-            forwarder: new StandardWebhookForwarder(config.forward),
-            schedule: config.forward.schedule,
-            logger,
-            now: Date.now,
-          }),
+          forwarding: createDynamoDbForwarding(client, config.eventsTable, config.forward, logger),
         }
       : {}),
     logger,

@@ -1,15 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
-import { DynamoDbDeliveryStore } from '../../lib/aws/dynamodb-delivery-store';
-import { DynamoDbEventStore } from '../../lib/aws/dynamodb-event-store';
+import { createDynamoDbForwarding } from '../../lib/aws/dynamodb-forwarding';
 import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
 import type { RetryReport } from '../../lib/core/delivery';
-import { createForwarding } from '../../lib/core/delivery';
 import { awsRegion, loadRetryConfig } from '../../lib/startup/config';
 import { initOnce } from '../../lib/startup/init-once';
 import { withSecretsResolved } from '../../lib/startup/secrets';
-import { StandardWebhookForwarder } from '../../lib/webhook/standard-webhook-forwarder';
 
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 // Once per container: FORWARD_SECRET from SSM when FORWARD_SECRET_PARAM names it.
@@ -24,14 +21,7 @@ const ready = initOnce(async () => {
     requestTimeoutMs: 3_000,
   });
   return {
-    forwarding: createForwarding({
-      deliveries: new DynamoDbDeliveryStore(client, config.forward.deliveriesTable),
-      events: new DynamoDbEventStore(client, config.eventsTable),
-      forwarder: new StandardWebhookForwarder(config.forward),
-      schedule: config.forward.schedule,
-      logger,
-      now: Date.now,
-    }),
+    forwarding: createDynamoDbForwarding(client, config.eventsTable, config.forward, logger),
     reserveMs: config.forward.timeoutMs + 5_000,
   };
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 import { push } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
 import { startLocalStack } from '../support/local-stack';
@@ -52,20 +53,6 @@ class Receiver {
   stop(): void {
     this.server?.close();
   }
-}
-
-async function eventually<T>(
-  probe: () => Promise<T> | T,
-  accept: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    value = await probe();
-  }
-  return value;
 }
 
 function event(tag: string): { eventId: string; text: string } {

@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, terminatedLifecycle } from '../support/approval-events';
 import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 import { chineseApproval, incompressible } from '../support/large-payloads';
 import { push } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
@@ -24,20 +25,6 @@ async function approvalsCli(stack: LocalStack, id: string): Promise<Record<strin
   if (code === 1 && stderr.trim() === `no approval ${id}`) return undefined;
   if (code !== 0) throw new Error(`approvals --id ${id} exited ${code}: ${stderr.trim()}`);
   return JSON.parse(stdout) as Record<string, unknown>;
-}
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    value = await probe();
-  }
-  return value;
 }
 
 /**
