@@ -25,12 +25,21 @@ export class DingTalkStreamStandIn {
   /** How many upcoming connections/open calls to refuse with HTTP 503. */
   refuseOpens = 0;
   private server: Server | undefined;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  /** When each WebSocket connection was accepted, and when each closed (ms). */
+  readonly connectedAt: number[] = [];
+  readonly closedAt: number[] = [];
+  private readonly wss: WebSocketServer;
   private readonly tickets = new Map<string, number>();
   private readonly sockets: WebSocket[] = [];
   private readonly waiting = new Map<string, (ack: StreamAckRecord) => void>();
 
-  constructor(private readonly app: { clientId: string; clientSecret: string }) {}
+  /** `answerHeartbeats: false` leaves the client's WebSocket pings unanswered (a dead link). */
+  constructor(
+    private readonly app: { clientId: string; clientSecret: string },
+    options: { answerHeartbeats?: boolean } = {},
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, autoPong: options.answerHeartbeats ?? true });
+  }
 
   get baseUrl(): string {
     const address = this.server?.address() as AddressInfo | null;
@@ -165,6 +174,8 @@ export class DingTalkStreamStandIn {
 
   private accept(ws: WebSocket): void {
     this.sockets.push(ws);
+    this.connectedAt.push(Date.now());
+    ws.on('close', () => this.closedAt.push(Date.now()));
     ws.on('message', (raw) => {
       let reply: { headers?: { messageId?: string; topic?: string }; data?: string };
       try {

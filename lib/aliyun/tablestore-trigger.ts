@@ -28,7 +28,7 @@ export function decodeTablestoreRecords(payload: Buffer | Uint8Array): Tablestor
 }
 
 /** An events-table row change as what the batch policy needs: an event, a skip, or a malformed row. */
-export function streamEntryFromRecord(record: TablestoreStreamRecord): StreamEntry {
+function streamEntryFromRecord(record: TablestoreStreamRecord): StreamEntry {
   // The events table is append-only: updates and deletes are not new events.
   if (record.Type !== 'PutRow') return { kind: 'skip' };
   let columns: Record<string, unknown> = {};

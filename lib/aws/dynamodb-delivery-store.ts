@@ -4,7 +4,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/delivery';
 
 /** As declared in serverless.aws.yml: pending records by their next attempt (sparse: only they have one). */
-export const DUE_INDEX = 'byStatusAndNextAttempt';
+const DUE_INDEX = 'byStatusAndNextAttempt';
 
 /**
  * Delivery records in DynamoDB, one item per eventId. Every write is conditional: creation on absence,

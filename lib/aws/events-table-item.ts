@@ -26,9 +26,9 @@ export const EVENT_TABLE_INDEXES = {
 export const PUT_IF_ABSENT = 'attribute_not_exists(eventId)';
 
 /** Payloads up to this many UTF-8 bytes stay readable text in the item. */
-export const INLINE_PAYLOAD_BYTES = 300_000;
+const INLINE_PAYLOAD_BYTES = 300_000;
 /** Compressed bytes per item, leaving room below 400 KB for the other attributes. */
-export const MAX_PART_BYTES = 350_000;
+const MAX_PART_BYTES = 350_000;
 
 /** The event's own item: `payload` as text, or `payloadGzip` (+ `payloadParts` when split). */
 export interface EventItem extends Omit<StoredEvent, 'payload'> {
@@ -40,14 +40,14 @@ export interface EventItem extends Omit<StoredEvent, 'payload'> {
   payloadParts?: number;
 }
 
-export interface PartItem {
+interface PartItem {
   eventId: string;
   partOf: string;
   part: number;
   payloadGzip: Uint8Array;
 }
 
-export function partItemId(eventId: string, part: number): string {
+function partItemId(eventId: string, part: number): string {
   return `${eventId}#part${part}`;
 }
 

@@ -54,7 +54,7 @@ export class StandardWebhookForwarder implements EventForwarder {
   }
 }
 
-export function parseWebhookSecret(secret: string): Buffer {
+function parseWebhookSecret(secret: string): Buffer {
   const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
   const key = match ? Buffer.from(match[1]!, 'base64') : Buffer.alloc(0);
   if (key.length < 24)

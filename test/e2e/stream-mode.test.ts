@@ -166,12 +166,18 @@ describe('Stream Mode connector (`dingtalk-callback stream`, real process) again
     const connectionsBefore = connector.count('"stream connected"');
     const beforeSwitch = userEvent('before-switch');
     const acked = gateway.sendEvent(beforeSwitch);
+    const socketsBefore = gateway.connectedAt.length;
+    const closedBefore = gateway.closedAt.length;
     gateway.disconnect(1_500);
     expect((await acked).status).to.equal('SUCCESS');
     await connector.waitFor('"stream connected"', connectionsBefore + 1);
     expect(gateway.opens.length).to.equal(opensBefore + 1);
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // the old connection is gone now
     expect(gateway.openSockets).to.have.length(1);
+    // The new connection was up before the old one closed.
+    expect(gateway.connectedAt.length).to.equal(socketsBefore + 1);
+    expect(gateway.closedAt.length).to.equal(closedBefore + 1);
+    expect(gateway.connectedAt.at(-1)!).to.be.below(gateway.closedAt.at(-1)!);
     const afterSwitch = userEvent('after-switch');
     expect((await gateway.sendEvent(afterSwitch)).status).to.equal('SUCCESS');
     for (const event of [beforeSwitch, afterSwitch])
@@ -255,5 +261,32 @@ describe('npm start with DINGTALK_STREAM=on (the connector beside the HTTP endpo
       await gateway.stop();
     }
     expect(stack.output()).to.contain('"stream stopped"');
+  });
+});
+
+describe('Stream Mode connector and a dead link (stand-in answers no WebSocket pings)', function () {
+  this.timeout(60_000);
+
+  it('GIVEN pongs that never come WHEN the heartbeat (500 ms here) misses THEN the connector drops the link and connects again with a fresh ticket', async () => {
+    const gateway = await new DingTalkStreamStandIn(APP, { answerHeartbeats: false }).start();
+    const connector = new Connector();
+    const stack = await sharedLocalStack();
+    connector.start({
+      ...stack.env,
+      DINGTALK_APP_KEY: APP.clientId,
+      DINGTALK_APP_SECRET: APP.clientSecret,
+      DINGTALK_OPENAPI_BASE: gateway.baseUrl,
+      DINGTALK_STREAM_HEARTBEAT_MS: '500',
+      DINGTALK_STREAM_BACKOFF_MS: '200',
+    });
+    try {
+      await connector.waitFor('"stream heartbeat_missed"');
+      await connector.waitFor('"stream connected"', 2);
+      expect(gateway.opens.length, 'a new ticket for the new connection').to.be.at.least(2);
+      expect(gateway.closedAt.length).to.be.at.least(1);
+    } finally {
+      expect(await connector.stop()).to.equal(0);
+      await gateway.stop();
+    }
   });
 });
