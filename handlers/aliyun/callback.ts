@@ -12,10 +12,10 @@ import { loadIngestConfig } from '../../lib/startup/config';
 const config = loadIngestConfig(process.env);
 const logger = new Logger({ serviceName: 'dingtalk-callback' });
 const crypto = new DingTalkCrypto(config.dingtalk);
-// A 400 ms socket timeout per PutRow. The SDK retries PutRow only when Tablestore says it is busy or
-// throttled, never after a timeout or network error (its retry_util.js): an unreachable store becomes a
-// 503 well inside DingTalk's 1500 ms, and DingTalk retries the push.
-const writerFor = eventWriterForInvocation(process.env, 400);
+// Each PutRow attempt gets 400 ms, the whole write 1000 ms: one retry after a timeout, a reset
+// connection or a busy answer fits, and an unreachable store still becomes a 503 inside DingTalk's
+// 1500 ms, so DingTalk retries the push.
+const writerFor = eventWriterForInvocation(process.env, { attemptTimeoutMs: 400, deadlineMs: 1000 });
 
 /** API Gateway → FC, or the FC 3.0 HTTP trigger: POST /dingtalk. */
 export async function handler(event: Buffer, context?: FcContext): Promise<FcHttpResponse> {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { FcContext } from '../../lib/aliyun/fc-context';
-import { remainingMsFor, tablestoreClientFor } from '../../lib/aliyun/fc-context';
+import { remainingMsFor } from '../../lib/aliyun/fc-context';
+import { tablestoreClientFor } from '../../lib/aliyun/tablestore-client';
 import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
 import { createTablestoreForwarding } from '../../lib/aliyun/tablestore-forwarding';
 import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { FcContext } from '../../lib/aliyun/fc-context';
-import { remainingMsFor, tablestoreClientFor } from '../../lib/aliyun/fc-context';
+import { remainingMsFor } from '../../lib/aliyun/fc-context';
+import { tablestoreClientFor } from '../../lib/aliyun/tablestore-client';
 import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 import { TablestoreRecoveryJournal } from '../../lib/aliyun/tablestore-recovery-journal';
 import type { RecoveryReport } from '../../lib/core/failed-push-recovery';

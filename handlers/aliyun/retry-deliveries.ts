@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { FcContext } from '../../lib/aliyun/fc-context';
-import { remainingMsFor, tablestoreClientFor } from '../../lib/aliyun/fc-context';
+import { remainingMsFor } from '../../lib/aliyun/fc-context';
+import { tablestoreClientFor } from '../../lib/aliyun/tablestore-client';
 import { createTablestoreForwarding } from '../../lib/aliyun/tablestore-forwarding';
 import type { RetryReport } from '../../lib/core/delivery';
 import { loadRetryConfig, loadTablestoreSettings } from '../../lib/startup/config';

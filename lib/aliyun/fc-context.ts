@@ -1,6 +1,5 @@
-import type { Client } from 'tablestore';
 import type { TablestoreSettings } from '../startup/config';
-import { createTablestoreClient } from './tablestore-client';
+import type { TablestoreCredentials } from './tablestore-client';
 
 /** What Function Compute passes as `context` (the parts used here). */
 export interface FcContext {
@@ -27,28 +26,19 @@ export function remainingMsFor(
 /**
  * One Tablestore client per credential set: FC hands every invocation the role's temporary (STS)
  * credentials, which rotate; configured keys (CLI, tests) are used when the context has none.
+ * `build` makes the client (the SDK's, or the callback's own PutRow) for a credential set.
  */
-export function tablestoreClientFor(
+export function perCredentials<T>(
   settings: TablestoreSettings,
-  timeoutMs: number,
-): (context: FcContext | undefined) => Client {
-  let cached: { key: string; client: Client } | undefined;
+  build: (credentials: TablestoreCredentials) => T,
+): (context: FcContext | undefined) => T {
+  let cached: { key: string; client: T } | undefined;
   return (context) => {
     const credentials = context?.credentials?.accessKeyId ? context.credentials : settings.credentials;
     if (!credentials)
       throw new Error('no Tablestore credentials: neither the FC context nor TABLESTORE_ACCESS_KEY_*');
     const key = `${credentials.accessKeyId}\n${'securityToken' in credentials ? credentials.securityToken : ''}`;
-    if (cached?.key !== key) {
-      cached = {
-        key,
-        client: createTablestoreClient({
-          endpoint: settings.endpoint,
-          instance: settings.instance,
-          credentials,
-          timeoutMs,
-        }),
-      };
-    }
+    if (cached?.key !== key) cached = { key, client: build(credentials) };
     return cached.client;
   };
 }

@@ -1,30 +1,59 @@
-import type { Client } from 'tablestore';
-import type { EventWriter } from '../core/stored-event';
+import type { EventWriter, PutOutcome, StoredEvent } from '../core/stored-event';
 import { loadEventsTable, loadTablestoreSettings } from '../startup/config';
 import type { FcContext } from './fc-context';
-import { tablestoreClientFor } from './fc-context';
-import { TablestoreEventStore } from './tablestore-event-store';
+import { perCredentials } from './fc-context';
+import { eventRowColumns } from './tablestore-event-row';
+import { TablestorePutRow } from './tablestore-put-row';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Limits of one event write from the Alibaba callback (see `eventWriterForInvocation`). */
+export interface WriteLimits {
+  attemptTimeoutMs: number;
+  deadlineMs: number;
+}
+
 /**
- * The Alibaba callback's writer for one invocation. The store is configured on first use, not at load:
- * a check_url needs none, and a store that cannot be built (configuration, credentials) fails the put,
- * which the ingest answers with 503 so DingTalk retries. The client follows the invocation's rotating
- * STS credentials (fc-context.ts).
+ * The Alibaba callback's writer for one invocation: a conditional PutRow (EXPECT_NOT_EXIST) through
+ * the project's own signed PutRow (tablestore-put-row.ts), so the callback bundle carries no
+ * `tablestore` SDK. The store is configured on first use, not at load: a check_url needs none, and a
+ * store that cannot be built (configuration, credentials) fails the put, which the ingest answers with
+ * 503 so DingTalk retries. The client follows the invocation's rotating STS credentials (fc-context.ts).
  */
-export function eventWriterForInvocation(env: Env, timeoutMs: number): (context?: FcContext) => EventWriter {
-  let settings: { eventsTable: string; tablestore: (context: FcContext | undefined) => Client } | undefined;
-  let current: { client: Client; store: TablestoreEventStore } | undefined;
-  const storeFor = (context: FcContext | undefined) => {
-    settings ??= {
-      eventsTable: loadEventsTable(env),
-      tablestore: tablestoreClientFor(loadTablestoreSettings(env), timeoutMs),
-    };
-    const client = settings.tablestore(context);
-    if (current?.client !== client)
-      current = { client, store: new TablestoreEventStore(client, settings.eventsTable) };
-    return current.store;
+export function eventWriterForInvocation(
+  env: Env,
+  limits: WriteLimits,
+): (context?: FcContext) => EventWriter {
+  let settings:
+    { eventsTable: string; putRow: (context: FcContext | undefined) => TablestorePutRow } | undefined;
+  const putFor = (context: FcContext | undefined) => {
+    settings ??= (() => {
+      const tablestore = loadTablestoreSettings(env);
+      return {
+        eventsTable: loadEventsTable(env),
+        putRow: perCredentials(
+          tablestore,
+          (credentials) =>
+            new TablestorePutRow({
+              endpoint: tablestore.endpoint,
+              instance: tablestore.instance,
+              credentials,
+              ...limits,
+            }),
+        ),
+      };
+    })();
+    return { table: settings.eventsTable, client: settings.putRow(context) };
   };
-  return (context) => ({ put: (event) => storeFor(context).put(event) });
+  return (context) => ({
+    put: async (event: StoredEvent): Promise<PutOutcome> => {
+      const { table, client } = putFor(context);
+      const outcome = await client.putIfAbsent({
+        table,
+        primaryKey: ['eventId', event.eventId],
+        columns: eventRowColumns(event),
+      });
+      return outcome === 'exists' ? 'duplicate' : 'stored';
+    },
+  });
 }

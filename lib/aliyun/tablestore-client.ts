@@ -1,5 +1,8 @@
 import TableStore from 'tablestore';
 import type { Client, Row } from 'tablestore';
+import type { TablestoreSettings } from '../startup/config';
+import type { FcContext } from './fc-context';
+import { perCredentials } from './fc-context';
 
 export interface TablestoreCredentials {
   accessKeyId: string;
@@ -78,4 +81,19 @@ export async function* allRows(
     if (!page.nextStartPrimaryKey) return;
     start = page.nextStartPrimaryKey.map(({ name, value }) => ({ [name]: value }));
   }
+}
+
+/** The `tablestore` SDK client for the invocation's credentials (perCredentials). */
+export function tablestoreClientFor(
+  settings: TablestoreSettings,
+  timeoutMs: number,
+): (context: FcContext | undefined) => Client {
+  return perCredentials(settings, (credentials) =>
+    createTablestoreClient({
+      endpoint: settings.endpoint,
+      instance: settings.instance,
+      credentials,
+      timeoutMs,
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import TableStore from 'tablestore';
 import type { Client, Columns } from 'tablestore';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
 import { storedEventFrom } from '../core/stored-event';
+import { eventRowColumns } from './tablestore-event-row';
 import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
 
 /**
@@ -16,12 +17,10 @@ export class TablestoreEventStore implements EventStore {
   ) {}
 
   async put(event: StoredEvent): Promise<PutOutcome> {
-    const { eventId, ...rest } = event;
-    const columns: Columns = [];
-    for (const [name, value] of Object.entries({ ...rest, receivedMonth: event.receivedAt.slice(0, 7) })) {
-      if (value === undefined) continue;
-      columns.push({ [name]: typeof value === 'number' ? TableStore.Long.fromNumber(value) : value });
-    }
+    const { eventId } = event;
+    const columns: Columns = eventRowColumns(event).map(([name, value]) => ({
+      [name]: typeof value === 'number' ? TableStore.Long.fromNumber(value) : value,
+    }));
     try {
       await this.client.putRow({
         tableName: this.tableName,

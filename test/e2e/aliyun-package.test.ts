@@ -164,6 +164,14 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     expect(readdirSync(unzipped)).to.deep.equal(['aliyun-bundle']);
   });
 
+  it('GIVEN the callback bundle WHEN read THEN it carries no tablestore SDK (its own PutRow instead) and stays under 100 KB', () => {
+    const callback = readFileSync(join(unzipped, 'aliyun-bundle', 'callback.js'), 'utf8');
+    // The SDK's compiled protobuf definitions and its global-agent mutation would show up in the bundle.
+    expect(callback).not.to.contain('TableStore');
+    expect(callback).not.to.contain('globalAgent');
+    expect(Buffer.byteLength(callback)).to.be.below(100 * 1024);
+  });
+
   it('GIVEN the packaged template WHEN the function role is read THEN row operations on the five tables of this instance only', () => {
     const statements = template.Resources['sls-fc-exec-role']!.Properties.Policies!.flatMap(
       (policy) => policy.PolicyDocument.Statement,

@@ -60,7 +60,22 @@ const TAG = {
   CELL_CHECKSUM: 0x0a,
 };
 
-/** Reads one PlainBuffer row (header, primary key, columns, checksums). */
+/** CRC-8 (polynomial 0x07), as PlainBuffer checksums cells and rows. */
+const CRC8_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let crc = n;
+  for (let bit = 0; bit < 8; bit++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+  return crc;
+});
+const crc8 = (crc: number, bytes: Uint8Array): number => {
+  for (const byte of bytes) crc = CRC8_TABLE[(crc ^ byte) & 0xff]!;
+  return crc;
+};
+
+/**
+ * Reads one PlainBuffer row (header, primary key, columns) and checks its checksums as the service
+ * does: each cell's CRC-8 over name, value (type byte onward), timestamp and op type; the row's over
+ * the cells' checksums and the delete marker.
+ */
 function readPlainBufferRow(buffer: Buffer): DecodedRow {
   let pos = 0;
   const u8 = () => buffer.readUInt8(pos++);
@@ -101,29 +116,38 @@ function readPlainBufferRow(buffer: Buffer): DecodedRow {
         throw new WireError(400, 'OTSParameterInvalid', `unsupported value type ${type}`);
     }
   };
+  let rowCrc = 0;
   const readCells = (tag: number): { cells: Cell[]; tag: number } => {
     const cells: Cell[] = [];
     while (tag === TAG.CELL) {
       if (u8() !== TAG.CELL_NAME) throw new WireError(400, 'OTSParameterInvalid', 'expected cell name');
       const nameLength = u32();
       const cell: Cell = { name: buffer.toString('utf8', pos, pos + nameLength) };
+      let cellCrc = crc8(0, buffer.subarray(pos, pos + nameLength));
       pos += nameLength;
       tag = u8();
       if (tag === TAG.CELL_VALUE) {
+        const valueStart = pos + 4;
         cell.value = readValue();
+        cellCrc = crc8(cellCrc, buffer.subarray(valueStart, pos));
         tag = u8();
       }
+      let opType: number | undefined;
       if (tag === TAG.CELL_TYPE) {
-        cell.opType = u8();
+        cell.opType = opType = u8();
         tag = u8();
       }
       if (tag === TAG.CELL_TIMESTAMP) {
+        cellCrc = crc8(cellCrc, buffer.subarray(pos, pos + 8));
         pos += 8;
         tag = u8();
       }
+      if (opType !== undefined) cellCrc = crc8(cellCrc, Uint8Array.of(opType));
       if (tag !== TAG.CELL_CHECKSUM)
         throw new WireError(400, 'OTSParameterInvalid', 'expected cell checksum');
-      u8();
+      if (u8() !== cellCrc)
+        throw new WireError(400, 'OTSChecksumError', `cell ${cell.name}: checksum mismatch`);
+      rowCrc = crc8(rowCrc, Uint8Array.of(cellCrc));
       tag = u8();
       cells.push(cell);
     }
@@ -134,8 +158,14 @@ function readPlainBufferRow(buffer: Buffer): DecodedRow {
   let columns: Cell[] = [];
   if (tag === TAG.ROW_PK) ({ cells: primaryKey, tag } = readCells(u8()));
   if (tag === TAG.ROW_DATA) ({ cells: columns, tag } = readCells(u8()));
-  if (tag === TAG.DELETE_ROW_MARKER) tag = u8();
+  let deleteMarker = 0;
+  if (tag === TAG.DELETE_ROW_MARKER) {
+    deleteMarker = 1;
+    tag = u8();
+  }
   if (tag !== TAG.ROW_CHECKSUM) throw new WireError(400, 'OTSParameterInvalid', 'expected row checksum');
+  if (u8() !== crc8(rowCrc, Uint8Array.of(deleteMarker)))
+    throw new WireError(400, 'OTSChecksumError', 'row checksum mismatch');
   return { primaryKey, columns };
 }
 
@@ -189,6 +219,9 @@ export interface TablestoreWireFakeOptions {
 export class TablestoreWireFake {
   /** Requests by operation, for tests that check how the adapters talk. */
   readonly operations: string[] = [];
+  /** TCP connections accepted, for keep-alive checks. */
+  connections = 0;
+  private answersToWithhold = 0;
   private readonly tables = new Map<string, { pk: string; rows: Map<string, StoredRow> }>();
   private server: Server | undefined;
 
@@ -209,8 +242,23 @@ export class TablestoreWireFake {
     return this.tables.get(table)?.rows.size ?? 0;
   }
 
+  /**
+   * The next `count` requests are carried out but never answered (the connection stays open): what a
+   * client sees when the store wrote the row and the answer got lost or late.
+   */
+  withholdNextAnswers(count: number): void {
+    this.answersToWithhold = count;
+  }
+
+  private withholding(): boolean {
+    if (this.answersToWithhold === 0) return false;
+    this.answersToWithhold--;
+    return true;
+  }
+
   async start(): Promise<this> {
     this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return this;
   }
@@ -231,9 +279,11 @@ export class TablestoreWireFake {
     try {
       this.authenticate(request, body);
       const reply = this.dispatch(operation, body);
+      if (this.withholding()) return;
       response.writeHead(200, { 'content-type': 'application/x-protobuf', 'x-ots-requestid': 'fake' });
       response.end(Buffer.from(reply));
     } catch (error) {
+      if (this.withholding()) return;
       const wire =
         error instanceof WireError ? error : new WireError(500, 'OTSInternalServerError', String(error));
       const encoded = proto
