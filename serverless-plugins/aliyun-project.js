@@ -3,21 +3,32 @@
  * Closes the gaps of serverless-aliyun-function-compute 1.2.6 (docs/platform-notes.md) inside the project:
  *
  * - package: bundles each function's `bundle:` entry with esbuild into aliyun-bundle/ before the
- *   framework zips the service (package.patterns keep only that folder: no node_modules tree);
- * - deploy (after the plugin created the FC service, functions and the API Gateway route):
- *   creates the Tablestore tables that are missing (events with a stream, approvals, parked, recovery journal, deliveries),
- *   sets every function's environment variables (provider.environment + function environment),
- *   and creates or updates the Tablestore trigger (events → eventStream) and the timer trigger
- *   (recoverFailedPushes, retryDeliveries);
- * - remove: deletes those triggers first (FC refuses to delete a function that has triggers).
- *   Tables are kept, like the AWS tables' Retain policy: they hold the company's events.
+ *   framework zips the service (package.patterns keep only that folder: no node_modules tree), and
+ *   makes the API HTTPS-only in the packaged template (the plugin writes `RequestProtocol: HTTP`);
+ * - deploy, before the plugin creates anything: checks the required settings, makes the Tablestore
+ *   tables equal to the configuration (missing ones created; the events table's stream enabled when an
+ *   older deploy left it off), and gives every function its environment in the plugin's own create
+ *   and update calls (no window in which a new function runs unconfigured; no secret in the packaged
+ *   template);
+ * - deploy, after the plugin: makes the RAM policies (a new default version when the document differs;
+ *   RAM keeps five, the oldest non-default one is rotated out), the roles' trust policies, the FC
+ *   service's role and log settings and the Tablestore and timer triggers equal to the configuration,
+ *   binds the custom domain with its certificate (ALIYUN_CUSTOM_DOMAIN) and prints the URL to register;
+ *   a deploy that finds everything equal changes nothing of this;
+ * - info: prints the URL to register;
+ * - remove: deletes the triggers first (FC refuses to delete a function that has triggers) and the
+ *   custom domain binding (API Gateway refuses to delete a group with one). Tables are kept, like the
+ *   AWS tables' Retain policy: they hold the company's events.
  *
- * The Alibaba Cloud calls go through the plugin's own FC client and the `tablestore` SDK, with the
- * credentials file the plugin reads. `planAliyunDeployment` is pure and tested; the calls are not
- * (no Alibaba Cloud account here) — see docs/deploy-aliyun.md.
+ * The Alibaba Cloud calls go through the plugin's own clients and the `tablestore` SDK, with the
+ * credentials file the plugin reads. ALIYUN_API_ENDPOINT (read only here) sends the plugin's FC, API
+ * Gateway, RAM, OSS and Log Service calls to one base URL instead: the project's tests run real
+ * `sls deploy` / `sls remove` against a loopback stand-in that way (test/e2e/aliyun-deploy.test.ts).
  */
 const path = require('node:path');
 const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const { URL } = require('node:url');
 const { assertRequiredSettings } = require('./required-settings');
 
 const BUNDLE_DIR = 'aliyun-bundle';
@@ -76,10 +87,14 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
       triggerConfig: { cronExpression: (custom.forwarding || {}).retrySchedule || '@every 1m', enable: true },
     });
   }
+  const domain = custom.domain || {};
   return {
     fcService,
     functions,
     triggers,
+    customDomain: domain.name
+      ? { name: String(domain.name).trim(), certificateFile: domain.certificateFile, keyFile: domain.keyFile }
+      : undefined,
     tablestore: {
       endpoint: tablestore.endpoint,
       instance: tablestore.instance,
@@ -131,19 +146,52 @@ async function bundleFunctions(servicePath, functions) {
   return Object.keys(entryPoints);
 }
 
+const DEFAULT_DOMAIN_CAP =
+  "API Gateway's default domain takes 1,000 calls a day in mainland China regions (100 elsewhere): " +
+  'set ALIYUN_CUSTOM_DOMAIN and its certificate before registering this URL for production traffic ' +
+  '(docs/deploy-aliyun.md)';
+
+/** JSON with object keys sorted: equal documents compare equal whatever their key order. */
+function canonicalJson(value) {
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  const sort = (v) =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort(v[k])]),
+          )
+        : v;
+  return JSON.stringify(sort(value));
+}
+
 class AliyunProject {
   constructor(serverless, options) {
     this.serverless = serverless;
     this.options = options || {};
     const isAliyun = () => serverless.service.provider.name === 'aliyun';
     this.hooks = {
-      // `sls deploy --package .serverless` (GitLab's deploy jobs): the Alibaba plugin uploads the zip named
-      // in its packaged template by absolute path, which differs when another job restored the artifact.
-      initialize: () => isAliyun() && this.options.package && this.relocatePackagedArtifact(),
+      initialize: () => {
+        if (!isAliyun()) return;
+        // `sls deploy --package .serverless` (GitLab's deploy jobs): the Alibaba plugin uploads the zip named
+        // in its packaged template by absolute path, which differs when another job restored the artifact.
+        if (this.options.package) this.relocatePackagedArtifact();
+        if (process.env.ALIYUN_API_ENDPOINT) this.routeTo(process.env.ALIYUN_API_ENDPOINT);
+      },
       'before:package:createDeploymentArtifacts': () => isAliyun() && this.bundle(),
+      'before:package:finalize': () => isAliyun() && this.httpsOnly(),
       // After the Alibaba plugin loaded its templates, before its deploy:deploy creates anything.
-      'before:deploy:deploy': () => isAliyun() && this.checkRequiredSettings(),
+      'before:deploy:deploy': () => isAliyun() && this.beforeDeploy(),
       'after:deploy:deploy': () => isAliyun() && this.afterDeploy(),
+      'after:info:info': () => isAliyun() && this.printUrl(),
       'before:remove:remove': () => isAliyun() && this.beforeRemove(),
     };
   }
@@ -152,13 +200,70 @@ class AliyunProject {
     this.serverless.cli.log(`[aliyun-project] ${message}`);
   }
 
+  get provider() {
+    return this.serverless.getProvider('aliyun');
+  }
+
   plan() {
-    const provider = this.serverless.getProvider('aliyun');
+    const provider = this.provider;
     return planAliyunDeployment(this.serverless.service, {
       stage: this.options.stage || provider.options.stage,
       region: this.options.region || provider.options.region,
       accountId: provider.key.aliyun_account_id,
     });
+  }
+
+  /**
+   * ALIYUN_API_ENDPOINT: every FC, API Gateway, RAM, OSS and Log Service call to one base URL (the
+   * test's loopback stand-in; Log Service as <project>.localhost on its port). The stand-in applies
+   * every change at once, so the plugin's waits for Alibaba's propagation (45 s each) are skipped.
+   */
+  routeTo(endpoint) {
+    const base = new URL(endpoint);
+    const provider = this.provider;
+    // The plugin fills in the region in its own hooks, after this one; its clients need it now.
+    provider.options.region = provider.options.region || this.serverless.service.provider.region;
+    provider.fcClient.endpoint = base.origin;
+    provider.agClient.endpoint = base.origin;
+    provider.ramClient.endpoint = base.origin;
+    // pop-core picks its keep-alive agent from the endpoint it was built with (RAM's is https).
+    const agentModule = base.protocol === 'https:' ? require('node:https') : require('node:http');
+    for (const client of [provider.agClient, provider.ramClient]) {
+      client.keepAliveAgent = new agentModule.Agent({ keepAlive: true });
+    }
+    provider.slsClient.endpoint = `localhost:${base.port}`;
+    provider.slsClient.use_https = base.protocol === 'https:';
+    const pluginDir = path.dirname(require.resolve('serverless-aliyun-function-compute/package.json'));
+    const OSS = require(require.resolve('ali-oss', { paths: [pluginDir] }));
+    const oss = (bucket) =>
+      OSS({
+        accessKeyId: provider.key.aliyun_access_key_id,
+        accessKeySecret: provider.key.aliyun_access_key_secret,
+        endpoint: base.origin,
+        ...(bucket ? { bucket } : {}),
+      });
+    let ossClient = oss();
+    Object.defineProperty(provider, 'ossClient', { get: () => ossClient, configurable: true });
+    provider.resetOssClient = (bucket) => (ossClient = oss(bucket));
+    provider.sleep = async () => {};
+    this.log(`Alibaba Cloud API calls go to ${base.origin} (ALIYUN_API_ENDPOINT)`);
+  }
+
+  /** The packaged API: HTTPS only (DingTalk calls HTTPS; the plugin can only write HTTP). */
+  httpsOnly() {
+    const template = this.serverless.service.provider.compiledConfigurationTemplate;
+    for (const resource of Object.values((template && template.Resources) || {})) {
+      if (resource.Type === 'ALIYUN::API::HTTP') resource.Properties.RequestConfig.RequestProtocol = 'HTTPS';
+    }
+  }
+
+  deployPlugin() {
+    const plugin = this.serverless.pluginManager.plugins.find(
+      (candidate) => candidate.constructor && candidate.constructor.name === 'AliyunDeploy',
+    );
+    if (!plugin || !plugin.templates)
+      throw new Error('serverless-aliyun-function-compute did not load its templates');
+    return plugin;
   }
 
   checkRequiredSettings() {
@@ -169,6 +274,33 @@ class AliyunProject {
       { secretsInEnvironment: true, recoveryEnabled: recovery.enabled !== false },
       this.serverless.classes.Error,
     );
+    if (plan.customDomain) {
+      const problems = ['certificateFile', 'keyFile']
+        .filter((key) => !plan.customDomain[key] || !fs.existsSync(plan.customDomain[key]))
+        .map((key) =>
+          key === 'certificateFile' ? 'ALIYUN_CUSTOM_DOMAIN_CERT_FILE' : 'ALIYUN_CUSTOM_DOMAIN_KEY_FILE',
+        );
+      if (problems.length > 0) {
+        throw new this.serverless.classes.Error(
+          `deploy stopped before creating anything: ALIYUN_CUSTOM_DOMAIN is set but ${problems.join(' and ')} ` +
+            'does not name a readable PEM file (docs/deploy-aliyun.md).',
+        );
+      }
+    }
+  }
+
+  async beforeDeploy() {
+    this.checkRequiredSettings();
+    const plan = this.plan();
+    await this.convergeTables(plan, this.provider.key);
+    // Each function is created (or updated) by the plugin with its environment: no unconfigured window.
+    const { templates } = this.deployPlugin();
+    const byName = Object.fromEntries(plan.functions.map((fn) => [fn.name, fn]));
+    for (const resource of Object.values(templates.update.Resources)) {
+      if (resource.Type !== 'ALIYUN::FC::Function') continue;
+      const fn = byName[resource.Properties.name];
+      if (fn) resource.Properties.environmentVariables = fn.environment;
+    }
   }
 
   relocatePackagedArtifact() {
@@ -196,30 +328,101 @@ class AliyunProject {
 
   async afterDeploy() {
     const plan = this.plan();
-    const provider = this.serverless.getProvider('aliyun');
-    await this.ensureTables(plan, provider.key);
-    const fc = provider.fcClient;
+    const { templates } = this.deployPlugin();
+    const provider = this.provider;
+    const roles = [
+      templates.create.Resources[provider.getExecRoleLogicalId()],
+      templates.update.Resources[provider.getInvokeRoleLogicalId()],
+    ].filter(Boolean);
+    for (const role of roles) await this.convergeRole(role.Properties);
+    await this.convergeService(templates.create.Resources[provider.getServiceId()].Properties);
     for (const fn of plan.functions) {
-      await fc.updateFunction(plan.fcService, fn.name, { environmentVariables: fn.environment });
-      this.log(`set ${Object.keys(fn.environment).length} environment variables on ${fn.name}`);
-    }
-    for (const trigger of plan.triggers) {
-      const { functionName, ...options } = trigger;
-      try {
-        await fc.createTrigger(plan.fcService, functionName, options);
-        this.log(`created ${trigger.triggerType} trigger ${trigger.triggerName}`);
-      } catch (error) {
-        if (error.code !== 'TriggerAlreadyExists') throw error;
-        const { triggerName, ...update } = options;
-        delete update.triggerType;
-        delete update.sourceArn;
-        await fc.updateTrigger(plan.fcService, functionName, triggerName, update);
-        this.log(`updated ${trigger.triggerType} trigger ${trigger.triggerName}`);
+      const deployed = await provider.getFunction(plan.fcService, fn.name);
+      if (canonicalJson(deployed.environmentVariables || {}) !== canonicalJson(fn.environment)) {
+        throw new Error(`function ${fn.name} does not carry its configured environment after deploy`);
       }
+    }
+    for (const trigger of plan.triggers) await this.convergeTrigger(plan.fcService, trigger);
+    await this.convergeDomain(plan);
+    await this.printUrl(plan);
+  }
+
+  /** The role's trust policy and its custom policies' default versions equal the template's. */
+  async convergeRole(role) {
+    const provider = this.provider;
+    const ram = provider.ramClient;
+    const found = await provider.getRole(role.RoleName);
+    if (
+      found &&
+      canonicalJson(found.AssumeRolePolicyDocument) !== canonicalJson(role.AssumeRolePolicyDocument)
+    ) {
+      await ram.updateRole({
+        RoleName: role.RoleName,
+        NewAssumeRolePolicyDocument: JSON.stringify(role.AssumeRolePolicyDocument),
+      });
+      this.log(`updated the trust policy of RAM role ${role.RoleName}`);
+    }
+    for (const policy of role.Policies || []) {
+      if (policy.PolicyType === 'System') continue;
+      const current = await ram.getPolicy({ PolicyName: policy.PolicyName, PolicyType: 'Custom' });
+      const document = current.DefaultPolicyVersion && current.DefaultPolicyVersion.PolicyDocument;
+      if (canonicalJson(document) === canonicalJson(policy.PolicyDocument)) continue;
+      const created = await ram.createPolicyVersion({
+        PolicyName: policy.PolicyName,
+        PolicyDocument: JSON.stringify(policy.PolicyDocument),
+        SetAsDefault: 'true',
+        RotateStrategy: 'DeleteOldestNonDefaultVersionWhenLimitExceeded',
+      });
+      this.log(
+        `RAM policy ${policy.PolicyName}: new default version ${created.PolicyVersion.VersionId} (the document changed)`,
+      );
     }
   }
 
-  async ensureTables(plan, key) {
+  /** The FC service's role and log settings equal the template's (the plugin only creates services). */
+  async convergeService(service) {
+    const provider = this.provider;
+    const execRole = await provider.getRole(provider.getExecRoleName());
+    const wanted = { role: execRole.Arn, logConfig: service.logConfig };
+    const found = await provider.getService(service.name);
+    const current = { role: found.role, logConfig: found.logConfig };
+    if (canonicalJson(current) === canonicalJson(wanted)) return;
+    await provider.updateService(service.name, wanted);
+    this.log(`updated FC service ${service.name} (role, log settings)`);
+  }
+
+  async convergeTrigger(serviceName, trigger) {
+    const fc = this.provider.fcClient;
+    const { functionName, ...wanted } = trigger;
+    let found;
+    try {
+      found = await fc.getTrigger(serviceName, functionName, trigger.triggerName);
+    } catch (error) {
+      if (error.code !== 'TriggerNotFound') throw error;
+    }
+    const same = (key) =>
+      canonicalJson(found[key] === undefined ? null : found[key]) ===
+      canonicalJson(wanted[key] === undefined ? null : wanted[key]);
+    if (found && ['triggerType', 'sourceArn'].every(same)) {
+      if (['triggerConfig', 'invocationRole'].every(same)) return;
+      const { triggerConfig, invocationRole } = wanted;
+      await fc.updateTrigger(serviceName, functionName, trigger.triggerName, {
+        triggerConfig,
+        ...(invocationRole ? { invocationRole } : {}),
+      });
+      this.log(`updated ${trigger.triggerType} trigger ${trigger.triggerName}`);
+      return;
+    }
+    if (found) {
+      // Type and source cannot be changed in place.
+      await fc.deleteTrigger(serviceName, functionName, trigger.triggerName);
+    }
+    await fc.createTrigger(serviceName, functionName, wanted);
+    this.log(`created ${trigger.triggerType} trigger ${trigger.triggerName}`);
+  }
+
+  /** Tables the configuration names: missing ones created, the events table's stream turned on. */
+  async convergeTables(plan, key) {
     const TableStore = require('tablestore');
     const client = new TableStore.Client({
       accessKeyId: key.aliyun_access_key_id,
@@ -230,28 +433,94 @@ class AliyunProject {
     });
     const { tableNames } = await client.listTable({});
     for (const table of plan.tablestore.tables) {
-      if (tableNames.includes(table.name)) continue;
-      await client.createTable({
-        tableMeta: { tableName: table.name, primaryKey: [{ name: table.primaryKey, type: 'STRING' }] },
-        reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-        tableOptions: { timeToLive: -1, maxVersions: 1 },
-        ...(table.streamHours
-          ? { streamSpecification: { enableStream: true, expirationTime: table.streamHours } }
-          : {}),
+      if (!tableNames.includes(table.name)) {
+        await client.createTable({
+          tableMeta: { tableName: table.name, primaryKey: [{ name: table.primaryKey, type: 'STRING' }] },
+          reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+          tableOptions: { timeToLive: -1, maxVersions: 1 },
+          ...(table.streamHours
+            ? { streamSpecification: { enableStream: true, expirationTime: table.streamHours } }
+            : {}),
+        });
+        this.log(`created Tablestore table ${table.name}${table.streamHours ? ' with a stream' : ''}`);
+        continue;
+      }
+      if (!table.streamHours) continue;
+      const described = await client.describeTable({ tableName: table.name });
+      const stream = described.streamDetails || {};
+      if (stream.enableStream && Number(stream.expirationTime) === table.streamHours) continue;
+      await client.updateTable({
+        tableName: table.name,
+        // The SDK reads tableOptions unconditionally; empty, it changes none of them.
+        tableOptions: {},
+        streamSpecification: { enableStream: true, expirationTime: table.streamHours },
       });
-      this.log(`created Tablestore table ${table.name}${table.streamHours ? ' with a stream' : ''}`);
+      this.log(`Tablestore table ${table.name}: stream enabled, kept ${table.streamHours} h`);
     }
+  }
+
+  async apiGroup() {
+    return this.provider.getApiGroup(this.provider.getApiGroupName());
+  }
+
+  /** ALIYUN_CUSTOM_DOMAIN bound to the API group with the certificate from the given PEM files. */
+  async convergeDomain(plan) {
+    if (!plan.customDomain) return;
+    const ag = this.provider.agClient;
+    const group = await this.apiGroup();
+    const domainName = plan.customDomain.name;
+    const described = await ag.describeApiGroup({ GroupId: group.GroupId });
+    const bound = ((described.CustomDomains || {}).DomainItem || []).some((d) => d.DomainName === domainName);
+    if (!bound) {
+      await ag.setDomain({ GroupId: group.GroupId, DomainName: domainName });
+      this.log(`bound ${domainName} to API group ${group.GroupName} (CNAME it to ${group.SubDomain})`);
+    }
+    const certificate = fs.readFileSync(plan.customDomain.certificateFile, 'utf8').trim();
+    const domain = await ag.describeDomain({ GroupId: group.GroupId, DomainName: domainName });
+    if ((domain.CertificateBody || '').trim() === certificate) return;
+    const fingerprint = createHash('sha256').update(certificate).digest('hex').slice(0, 12);
+    await ag.setDomainCertificate({
+      GroupId: group.GroupId,
+      DomainName: domainName,
+      CertificateName: `${domainName}-${fingerprint}`,
+      CertificateBody: certificate,
+      CertificatePrivateKey: fs.readFileSync(plan.customDomain.keyFile, 'utf8').trim(),
+    });
+    this.log(`installed certificate ${domainName}-${fingerprint} on ${domainName}`);
+  }
+
+  async printUrl(plan = this.plan()) {
+    const group = await this.apiGroup();
+    const callback = plan.functions.find((fn) => fn.key === 'callback');
+    const event = ((this.serverless.service.functions.callback || {}).events || []).find((e) => e.http);
+    if (!group || !callback || !event) return;
+    const route = event.http.path.startsWith('/') ? event.http.path : `/${event.http.path}`;
+    if (plan.customDomain) {
+      this.log(`URL to register with DingTalk: https://${plan.customDomain.name}${route}`);
+      return;
+    }
+    this.log(`URL to register with DingTalk: https://${group.SubDomain}${route}`);
+    this.log(`WARNING: ${DEFAULT_DOMAIN_CAP}`);
   }
 
   async beforeRemove() {
     const plan = this.plan();
-    const fc = this.serverless.getProvider('aliyun').fcClient;
+    const fc = this.provider.fcClient;
     for (const trigger of plan.triggers) {
       try {
         await fc.deleteTrigger(plan.fcService, trigger.functionName, trigger.triggerName);
         this.log(`deleted trigger ${trigger.triggerName}`);
       } catch (error) {
         if (!['TriggerNotFound', 'FunctionNotFound', 'ServiceNotFound'].includes(error.code)) throw error;
+      }
+    }
+    const group = await this.apiGroup();
+    if (group) {
+      const ag = this.provider.agClient;
+      const described = await ag.describeApiGroup({ GroupId: group.GroupId });
+      for (const domain of (described.CustomDomains || {}).DomainItem || []) {
+        await ag.deleteDomain({ GroupId: group.GroupId, DomainName: domain.DomainName });
+        this.log(`unbound ${domain.DomainName} from API group ${group.GroupName}`);
       }
     }
     this.log(

@@ -12,7 +12,7 @@ import TableStore from 'tablestore';
  * (HMAC-SHA1 over the x-ots-* headers) and content MD5 checked, errors as protobuf `Error` with the
  * real codes (403 OTSConditionCheckFail, 404 OTSObjectNotExist, 403 OTSAuthFailed).
  *
- * Implemented: PutRow, GetRow, DeleteRow, UpdateRow (PUT and DELETE_ALL cells), GetRange (FORWARD, limit), with
+ * Implemented: ListTable, CreateTable, DescribeTable, UpdateTable (stream settings), PutRow, GetRow, DeleteRow, UpdateRow (PUT and DELETE_ALL cells), GetRange (FORWARD, limit), with
  * row-existence expectations and single/composite column conditions. Not implemented (answered 400
  * OTSUnsupportedOperation): everything else. Single-column string primary keys only. What it cannot
  * show is the real service's behaviour under load, partitions or limits: the live test covers that.
@@ -222,7 +222,24 @@ export class TablestoreWireFake {
   /** TCP connections accepted, for keep-alive checks. */
   connections = 0;
   private answersToWithhold = 0;
-  private readonly tables = new Map<string, { pk: string; rows: Map<string, StoredRow> }>();
+  private readonly tables = new Map<
+    string,
+    { pk: string; rows: Map<string, StoredRow>; stream?: { enabled: boolean; hours: number } }
+  >();
+
+  /** A table's stream as the fake holds it (CreateTable / UpdateTable), for deploy checks. */
+  streamOf(table: string): { enabled: boolean; hours: number } | undefined {
+    return this.tables.get(table)?.stream;
+  }
+
+  tableNames(): string[] {
+    return [...this.tables.keys()].sort();
+  }
+
+  /** A table made outside the deploy (e.g. by an older version, without a stream). */
+  addTable(name: string, pk: string): void {
+    this.tables.set(name, { pk, rows: new Map() });
+  }
   private server: Server | undefined;
 
   constructor(private readonly options: TablestoreWireFakeOptions) {
@@ -323,6 +340,80 @@ export class TablestoreWireFake {
   private dispatch(operation: string, body: Buffer): Uint8Array {
     const consumed = { capacityUnit: { read: 1, write: 1 } };
     switch (operation) {
+      case 'ListTable':
+        return proto
+          .ListTableResponse!.encode(proto.ListTableResponse!.create({ tableNames: this.tableNames() }))
+          .finish();
+      case 'CreateTable': {
+        const message = proto.CreateTableRequest!.decode(body) as {
+          tableMeta: { tableName: string; primaryKey: Array<{ name: string; type: number }> };
+          streamSpec?: { enableStream: boolean; expirationTime?: number };
+        };
+        const name = message.tableMeta.tableName;
+        if (this.tables.has(name))
+          throw new WireError(409, 'OTSObjectAlreadyExist', 'Requested table already exists.');
+        const [pk, ...more] = message.tableMeta.primaryKey;
+        if (!pk || more.length > 0 || pk.type !== 2)
+          throw new WireError(400, 'OTSParameterInvalid', 'this fake keeps single STRING primary keys');
+        this.tables.set(name, {
+          pk: pk.name,
+          rows: new Map(),
+          ...(message.streamSpec
+            ? {
+                stream: {
+                  enabled: message.streamSpec.enableStream,
+                  hours: message.streamSpec.expirationTime ?? 0,
+                },
+              }
+            : {}),
+        });
+        return proto.CreateTableResponse!.encode(proto.CreateTableResponse!.create({})).finish();
+      }
+      case 'DescribeTable': {
+        const { tableName } = proto.DescribeTableRequest!.decode(body) as { tableName: string };
+        const table = this.table(tableName);
+        return proto
+          .DescribeTableResponse!.encode(
+            proto.DescribeTableResponse!.create({
+              tableMeta: { tableName, primaryKey: [{ name: table.pk, type: 2 }] },
+              reservedThroughputDetails: {
+                capacityUnit: { read: 0, write: 0 },
+                lastIncreaseTime: 0,
+                lastDecreaseTime: 0,
+              },
+              tableOptions: { timeToLive: -1, maxVersions: 1 },
+              tableStatus: 1,
+              streamDetails: table.stream?.enabled
+                ? { enableStream: true, streamId: `${tableName}-stream`, expirationTime: table.stream.hours }
+                : { enableStream: false },
+            }),
+          )
+          .finish();
+      }
+      case 'UpdateTable': {
+        const message = proto.UpdateTableRequest!.decode(body) as {
+          tableName: string;
+          streamSpec?: { enableStream: boolean; expirationTime?: number };
+        };
+        const table = this.table(message.tableName);
+        if (message.streamSpec)
+          table.stream = {
+            enabled: message.streamSpec.enableStream,
+            hours: message.streamSpec.expirationTime ?? 0,
+          };
+        return proto
+          .UpdateTableResponse!.encode(
+            proto.UpdateTableResponse!.create({
+              reservedThroughputDetails: {
+                capacityUnit: { read: 0, write: 0 },
+                lastIncreaseTime: 0,
+                lastDecreaseTime: 0,
+              },
+              tableOptions: { timeToLive: -1, maxVersions: 1 },
+            }),
+          )
+          .finish();
+      }
       case 'PutRow': {
         const message = proto.PutRowRequest!.decode(body) as {
           tableName: string;
