@@ -300,3 +300,64 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
     expect(result.output).to.contain('kept Tablestore tables');
   });
 });
+
+describe('the loopback stand-in of the Alibaba Cloud APIs refuses what the services refuse', function () {
+  this.timeout(60_000);
+  let cloud: AlibabaCloudStandin;
+  const pluginDir = join(PROJECT_ROOT, 'node_modules', 'serverless-aliyun-function-compute');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = (name: string) => require(require.resolve(name, { paths: [pluginDir] })) as never;
+
+  before(async () => {
+    cloud = await new AlibabaCloudStandin(ACCOUNT).start();
+  });
+  after(() => cloud.stop());
+
+  for (const secret of [ACCOUNT.accessKeySecret, 'a-wrong-secret']) {
+    const valid = secret === ACCOUNT.accessKeySecret;
+    it(`GIVEN the SDKs the deploy uses, signing with ${valid ? 'the account secret' : 'a wrong secret'} WHEN each calls its service THEN ${valid ? 'every call is accepted' : 'every call is refused with the service’s signature error'}`, async () => {
+      const keys = { accessKeyId: ACCOUNT.accessKeyId, accessKeySecret: secret };
+      type Client = Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const FC = sdk('@alicloud/fc') as unknown as new (
+        account: string,
+        config: object,
+      ) => Client & { endpoint: string };
+      const fc = new FC(ACCOUNT.accountId, {
+        accessKeyID: keys.accessKeyId,
+        accessKeySecret: secret,
+        region: 'cn-hangzhou',
+      });
+      fc.endpoint = cloud.endpoint;
+      const RAM = sdk('@alicloud/ram') as unknown as new (config: object) => Client;
+      const CloudAPI = sdk('@alicloud/cloudapi') as unknown as new (config: object) => Client;
+      const SLS = sdk('@alicloud/log') as unknown as new (config: object) => Client;
+      const OSS = sdk('ali-oss') as unknown as (config: object) => Client;
+      const co = sdk('co') as unknown as (generator: unknown) => Promise<unknown>;
+      const oss = OSS({ ...keys, endpoint: cloud.endpoint });
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['FC', () => fc.listServices!()],
+        [
+          'RAM',
+          () => new RAM({ ...keys, endpoint: cloud.endpoint }).listPoliciesForRole!({ RoleName: 'none' }),
+        ],
+        ['API Gateway', () => new CloudAPI({ ...keys, endpoint: cloud.endpoint }).describeApiGroups!({})],
+        [
+          'Log Service',
+          () =>
+            new SLS({ ...keys, endpoint: cloud.logEndpoint.replace('http://localhost', 'http://127.0.0.1') })
+              .createProject!('p1', { description: 'd' }),
+        ],
+        ['OSS', () => co(oss.listBuckets!({}))],
+      ];
+      for (const [service, call] of calls) {
+        const outcome = await call().then(
+          () => 'accepted',
+          (error: { code?: string; name?: string; status?: number }) => String(error.code ?? error.name),
+        );
+        if (valid && service === 'RAM') expect(outcome, service).to.equal('EntityNotExist.Role');
+        else if (valid) expect(outcome, service).to.equal('accepted');
+        else expect(outcome, service).to.match(/^Signature(NotMatch|DoesNotMatch)$/);
+      }
+    });
+  }
+});

@@ -205,6 +205,8 @@ export class AlibabaCloudStandin {
     const input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
     const [, serviceName, , functionName, , triggerName] = path;
 
+    if (path.length === 1 && method === 'GET')
+      return { services: [...this.fc.values()].map((service) => service.config) };
     if (path.length === 1 && method === 'POST') {
       const name = String(input.serviceName);
       if (this.fc.has(name)) throw new ApiError(409, 'ServiceAlreadyExists', `service ${name} exists`);
