@@ -2,8 +2,9 @@
 
 /**
  * Serverless Framework v3 (pinned: v4 needs a vendor login and has no Alibaba provider) predates
- * Lambda's nodejs22.x runtime; its config schema rejects the name although CloudFormation accepts it.
- * This plugin adds current Node.js runtimes to the schema so validation can stay in `error` mode.
+ * Lambda's nodejs22.x and nodejs24.x runtimes; its config schema rejects the names although
+ * CloudFormation accepts them. This plugin adds them to the schema so validation can stay in `error`
+ * mode (serverless.aws.yml declares nodejs24.x).
  */
 class Nodejs22RuntimePlugin {
   constructor(serverless) {

@@ -92,7 +92,7 @@ describe('.gitlab-ci.yml', () => {
     }
   });
 
-  it('GIVEN the job image WHEN read THEN it is the Node LTS line of the Lambda runtime (nodejs22.x)', () => {
+  it('GIVEN the job image WHEN read THEN it is the Node LTS line of the Lambda runtime (nodejs24.x)', () => {
     const image = (ci.default as { image: string }).image;
     const runtime = readFileSync(join(PROJECT_ROOT, 'serverless.aws.yml'), 'utf8').match(
       /runtime: nodejs(\d+)\.x/,
