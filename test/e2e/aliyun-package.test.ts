@@ -83,7 +83,10 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     Resources: Record<
       string,
       {
+        Type?: string;
         Properties: {
+          RequestConfig?: { RequestProtocol: string; RequestPath: string };
+          environmentVariables?: Record<string, string>;
           Policies?: Array<{
             PolicyDocument: { Statement: Array<{ Action: string[]; Resource: string[] }> };
           }>;
@@ -194,6 +197,18 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_recovery_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_deliveries_dev',
     ]);
+  });
+
+  it('GIVEN the packaged template WHEN the API and functions are read THEN the API is HTTPS-only and no function carries a secret', () => {
+    const resources = Object.values(template.Resources);
+    const apis = resources.filter((resource) => resource.Type === 'ALIYUN::API::HTTP');
+    expect(apis.map((api) => api.Properties.RequestConfig)).to.deep.equal([
+      { ...apis[0]!.Properties.RequestConfig, RequestProtocol: 'HTTPS', RequestPath: '/dingtalk' },
+    ]);
+    // Environment variables (secrets) join the functions at deploy time, never the artifact.
+    const functions = resources.filter((resource) => resource.Type === 'ALIYUN::FC::Function');
+    expect(functions).to.have.length(4);
+    for (const fn of functions) expect(fn.Properties.environmentVariables).to.equal(undefined);
   });
 
   it('GIVEN the packaged template WHEN the log store is read THEN the functions log to one store kept 30 days', () => {
