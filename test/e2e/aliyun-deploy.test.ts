@@ -249,6 +249,26 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
     expect(tableOps.filter((op) => op !== 'ListTable' && op !== 'DescribeTable')).to.deep.equal([]);
   });
 
+  it('GIVEN a timer and a trust policy changed by hand WHEN sls deploy runs THEN both are put back, with one trigger update and one role update', async () => {
+    const retry = cloud.fc
+      .get(SERVICE)!
+      .functions.get(`${SERVICE}-retryDeliveries`)!
+      .triggers.get('retry-deliveries')!;
+    retry.triggerConfig = { cronExpression: '@every 1h', enable: false };
+    const role = cloud.roles.get(EXEC_ROLE)!;
+    const trust = role.AssumeRolePolicyDocument;
+    role.AssumeRolePolicyDocument = '{"Version":"1","Statement":[]}';
+    const result = await deploy();
+    expect(result.status, result.output.slice(-3000)).to.equal(0);
+    expect(retry.triggerConfig).to.deep.equal({ cronExpression: '@every 1m', enable: true });
+    expect(JSON.parse(role.AssumeRolePolicyDocument!)).to.deep.equal(JSON.parse(trust!));
+    const { mutations } = deploys.at(-1)!;
+    expect(mutations.filter((call) => call.includes('/triggers/'))).to.deep.equal([
+      `FC PUT /services/${SERVICE}/functions/${SERVICE}-retryDeliveries/triggers/retry-deliveries`,
+    ]);
+    expect(mutations.filter((call) => call.startsWith('RAM '))).to.deep.equal(['RAM UpdateRole']);
+  });
+
   it('GIVEN no custom domain WHEN sls info runs THEN it shows the default-domain URL and warns about its daily cap', async () => {
     const {
       ALIYUN_CUSTOM_DOMAIN: _d,
