@@ -463,15 +463,19 @@ class AliyunProject {
     return this.provider.getApiGroup(this.provider.getApiGroupName());
   }
 
+  /** The custom domains bound to an API group. */
+  async boundDomains(group) {
+    const described = await this.provider.agClient.describeApiGroup({ GroupId: group.GroupId });
+    return ((described.CustomDomains || {}).DomainItem || []).map((domain) => domain.DomainName);
+  }
+
   /** ALIYUN_CUSTOM_DOMAIN bound to the API group with the certificate from the given PEM files. */
   async convergeDomain(plan) {
     if (!plan.customDomain) return;
     const ag = this.provider.agClient;
     const group = await this.apiGroup();
     const domainName = plan.customDomain.name;
-    const described = await ag.describeApiGroup({ GroupId: group.GroupId });
-    const bound = ((described.CustomDomains || {}).DomainItem || []).some((d) => d.DomainName === domainName);
-    if (!bound) {
+    if (!(await this.boundDomains(group)).includes(domainName)) {
       await ag.setDomain({ GroupId: group.GroupId, DomainName: domainName });
       this.log(`bound ${domainName} to API group ${group.GroupName} (CNAME it to ${group.SubDomain})`);
     }
@@ -491,9 +495,8 @@ class AliyunProject {
 
   async printUrl(plan = this.plan()) {
     const group = await this.apiGroup();
-    const callback = plan.functions.find((fn) => fn.key === 'callback');
     const event = ((this.serverless.service.functions.callback || {}).events || []).find((e) => e.http);
-    if (!group || !callback || !event) return;
+    if (!group || !event) return;
     const route = event.http.path.startsWith('/') ? event.http.path : `/${event.http.path}`;
     if (plan.customDomain) {
       this.log(`URL to register with DingTalk: https://${plan.customDomain.name}${route}`);
@@ -516,11 +519,9 @@ class AliyunProject {
     }
     const group = await this.apiGroup();
     if (group) {
-      const ag = this.provider.agClient;
-      const described = await ag.describeApiGroup({ GroupId: group.GroupId });
-      for (const domain of (described.CustomDomains || {}).DomainItem || []) {
-        await ag.deleteDomain({ GroupId: group.GroupId, DomainName: domain.DomainName });
-        this.log(`unbound ${domain.DomainName} from API group ${group.GroupName}`);
+      for (const domainName of await this.boundDomains(group)) {
+        await this.provider.agClient.deleteDomain({ GroupId: group.GroupId, DomainName: domainName });
+        this.log(`unbound ${domainName} from API group ${group.GroupName}`);
       }
     }
     this.log(

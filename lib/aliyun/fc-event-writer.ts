@@ -3,15 +3,13 @@ import { loadEventsTable, loadTablestoreSettings } from '../startup/config';
 import type { FcContext } from './fc-context';
 import { perCredentials } from './fc-context';
 import { eventRowColumns } from './tablestore-event-row';
+import type { TablestorePutRowOptions } from './tablestore-put-row';
 import { TablestorePutRow } from './tablestore-put-row';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Limits of one event write from the Alibaba callback (see `eventWriterForInvocation`). */
-export interface WriteLimits {
-  attemptTimeoutMs: number;
-  deadlineMs: number;
-}
+/** Limits of one event write from the Alibaba callback: per attempt, and for the whole write. */
+export type WriteLimits = Pick<TablestorePutRowOptions, 'attemptTimeoutMs' | 'deadlineMs'>;
 
 /**
  * The Alibaba callback's writer for one invocation: a conditional PutRow (EXPECT_NOT_EXIST) through

@@ -14,7 +14,8 @@ import type { TablestoreCredentials } from './tablestore-client';
  * so the retry then fails the condition, which the caller counts as "already stored".
  */
 
-export type CellValue = string | number | boolean;
+/** The column values the events table holds: text, and integers (epoch ms) as Int64. */
+export type CellValue = string | number;
 
 export interface PutRowRequest {
   table: string;
@@ -31,10 +32,6 @@ export interface TablestorePutRowOptions {
   attemptTimeoutMs: number;
   /** The whole write, retries included; no attempt starts that could not finish inside it. */
   deadlineMs: number;
-  /** Attempts in all (default 2: one retry). */
-  maxAttempts?: number;
-  /** Pause before a retry. */
-  retryDelayMs?: number;
 }
 
 /** Tablestore's answer to a put, or why it failed; `retryable` when another attempt may succeed. */
@@ -51,6 +48,9 @@ export class TablestoreWriteError extends Error {
 }
 
 const API_VERSION = '2015-12-31';
+/** One retry, after a short pause. */
+const MAX_ATTEMPTS = 2;
+const RETRY_DELAY_MS = 50;
 /** Tablestore's codes for a transient condition (its documentation's "retry" list). */
 const RETRYABLE_CODES = new Set([
   'OTSServerBusy',
@@ -98,8 +98,6 @@ export class TablestorePutRow {
   /** 'stored', or 'exists' when a row with this primary key is already there (the condition failed). */
   async putIfAbsent(request: PutRowRequest): Promise<'stored' | 'exists'> {
     const body = encodePutRowRequest(request);
-    const retryDelayMs = this.options.retryDelayMs ?? 50;
-    const maxAttempts = this.options.maxAttempts ?? 2;
     const deadline = Date.now() + this.options.deadlineMs;
     let lastError: TablestoreWriteError | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -112,9 +110,9 @@ export class TablestorePutRow {
       } catch (error) {
         const failure = asWriteError(error);
         if (failure.code === 'OTSConditionCheckFail') return 'exists';
-        if (!failure.retryable || attempt >= maxAttempts) throw failure;
+        if (!failure.retryable || attempt >= MAX_ATTEMPTS) throw failure;
         lastError = failure;
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       }
     }
   }
@@ -201,7 +199,7 @@ function asWriteError(error: unknown): TablestoreWriteError {
 // --- wire format -------------------------------------------------------------------------------------
 
 /** PutRowRequest { table_name = 1; row = 2 (PlainBuffer); condition = 3 { row_existence = EXPECT_NOT_EXIST } }. */
-export function encodePutRowRequest(request: PutRowRequest): Buffer {
+function encodePutRowRequest(request: PutRowRequest): Buffer {
   const condition = Buffer.from([0x08, 0x02]);
   return Buffer.concat([
     lengthDelimited(1, Buffer.from(request.table, 'utf8')),
@@ -232,7 +230,6 @@ const TAG_CELL_VALUE = 0x05;
 const TAG_ROW_CHECKSUM = 0x09;
 const TAG_CELL_CHECKSUM = 0x0a;
 const VT_INTEGER = 0x00;
-const VT_BOOLEAN = 0x02;
 const VT_STRING = 0x03;
 
 /** A PlainBuffer row: header 0x75, primary-key cells, attribute cells, CRC-8 per cell and per row. */
@@ -273,7 +270,6 @@ function encodeValue(name: string, value: CellValue): Buffer {
     const bytes = Buffer.from(value, 'utf8');
     return Buffer.concat([Buffer.of(VT_STRING), uint32(bytes.length), bytes]);
   }
-  if (typeof value === 'boolean') return Buffer.of(VT_BOOLEAN, value ? 1 : 0);
   if (!Number.isSafeInteger(value)) throw new TypeError(`column ${name}: ${value} is not a safe integer`);
   const bytes = Buffer.alloc(9);
   bytes[0] = VT_INTEGER;
@@ -300,7 +296,7 @@ function crc8(crc: number, bytes: Uint8Array): number {
 }
 
 /** Tablestore's error body: protobuf Error { code = 1; message = 2 }. */
-export function decodeError(body: Buffer): { code: string; message: string } {
+function decodeError(body: Buffer): { code: string; message: string } {
   const fields: Record<number, string> = {};
   let pos = 0;
   try {

@@ -102,7 +102,7 @@ describe('The callback’s own signed PutRow against the wire-level loopback fak
     expect(fake.rowCount('events')).to.equal(0);
   });
 
-  it('GIVEN the store wrote the row but its answer never came WHEN put THEN one retry inside the deadline, "exists", stored once', async () => {
+  it('GIVEN the store wrote the row but its answer never came WHEN put THEN one retry, answered "exists", stored once', async () => {
     const client = putRow({ attemptTimeoutMs: 300, deadlineMs: 1000 });
     fake.withholdNextAnswers(1);
     const outcome = await client.putIfAbsent({
