@@ -78,6 +78,7 @@ export async function benchHttpLoad(): Promise<HttpLoadResults> {
     });
 
     const client = createDynamoDbDocumentClient({
+      region: 'us-east-1',
       endpoint: stack.dynamoDbEndpoint,
       requestTimeoutMs: 10_000,
     });

@@ -1,29 +1,22 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Client } from 'tablestore';
-import type { DingTalkSettings } from '../lib/startup/config';
-import { loadDingTalkSettings, loadTablestoreSettings } from '../lib/startup/config';
-import { TablestoreApprovalStore } from '../lib/aliyun/tablestore-approval-store';
-import { createTablestoreClient } from '../lib/aliyun/tablestore-client';
-import { TablestoreEventStore } from '../lib/aliyun/tablestore-event-store';
-import { DynamoDbEventStore } from '../lib/aws/dynamodb-event-store';
-import { createDynamoDbDocumentClient } from '../lib/aws/dynamodb-client';
+import { loadTablestoreSettings } from '../lib/aliyun/aliyun-settings';
+import { tablestoreStores } from '../lib/aliyun/functions/stores';
+import { awsRegion } from '../lib/aws/aws-settings';
+import { dynamoDbStores } from '../lib/aws/functions/stores';
+import type { ApprovalStore } from '../lib/core/approval-projection';
+import type { RecoveryJournal } from '../lib/core/failed-push-recovery';
+import type { DeliveryStore } from '../lib/core/forwarding';
+import type { Logger } from '../lib/core/logger';
+import type { OperatorStores } from '../lib/core/operator-stores';
 import type { EventStore } from '../lib/core/stored-event';
+import type { DingTalkSettings } from '../lib/startup/settings';
+import { ConfigError, loadDingTalkSettings } from '../lib/startup/settings';
 import {
   LOCAL_APPROVALS_TABLE,
-  LOCAL_EVENTS_TABLE,
   LOCAL_DELIVERIES_TABLE,
+  LOCAL_EVENTS_TABLE,
   LOCAL_RECOVERY_JOURNAL_TABLE,
   withDevCredentials,
 } from '../local-dev/dev-credentials';
-import type { RecoveryJournal } from '../lib/core/failed-push-recovery';
-import type { Logger } from '../lib/core/logger';
-import { DynamoDbRecoveryJournal } from '../lib/aws/dynamodb-recovery-journal';
-import { DynamoDbDeliveryStore } from '../lib/aws/dynamodb-delivery-store';
-import { TablestoreDeliveryStore } from '../lib/aliyun/tablestore-delivery-store';
-import type { DeliveryStore } from '../lib/core/delivery';
-import { TablestoreRecoveryJournal } from '../lib/aliyun/tablestore-recovery-journal';
-import type { ApprovalStore } from '../lib/core/approval-store';
-import { DynamoDbApprovalStore } from '../lib/aws/dynamodb-approval-store';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -40,82 +33,65 @@ export function defaultCallbackUrl(env: Env): string {
   return `http://localhost:${env.PORT || 3000}/dingtalk`;
 }
 
-/** With TABLESTORE_ENDPOINT set, the CLI reads and writes the Alibaba deployment's Tablestore tables. */
-function cliTablestore(env: Env) {
-  if (!env.TABLESTORE_ENDPOINT) return undefined;
-  const settings = loadTablestoreSettings(env);
-  if (!settings.credentials) {
-    throw new Error(
-      'TABLESTORE_ENDPOINT is set: also set TABLESTORE_ACCESS_KEY_ID and TABLESTORE_ACCESS_KEY_SECRET',
-    );
-  }
-  return createTablestoreClient({
-    ...settings,
-    credentials: settings.credentials,
-    timeoutMs: 10_000,
-    maxRetries: 3,
-  });
-}
+type TableVariable = 'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE' | 'DELIVERIES_TABLE';
 
-/** A store of the deployment the environment names: Tablestore, a configured DynamoDB, or `npm start`'s. */
+const LOCAL_TABLES: Record<TableVariable, string> = {
+  EVENTS_TABLE: LOCAL_EVENTS_TABLE,
+  APPROVALS_TABLE: LOCAL_APPROVALS_TABLE,
+  RECOVERY_JOURNAL_TABLE: LOCAL_RECOVERY_JOURNAL_TABLE,
+  DELIVERIES_TABLE: LOCAL_DELIVERIES_TABLE,
+};
+
+/**
+ * A store of the deployment the environment names: with TABLESTORE_ENDPOINT an Alibaba deployment's
+ * Tablestore tables; with the table's variable set a DynamoDB deployment (DYNAMODB_ENDPOINT for a local
+ * one); with neither, `npm start`'s table on DynamoDB Local, unless `local: false` (the Stream Mode
+ * container, which must never write to a development table by accident).
+ */
 function cliStore<T>(
   env: Env,
-  variable: 'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE' | 'DELIVERIES_TABLE',
-  localTable: string,
-  adapters: {
-    tablestore: (client: Client, table: string) => T;
-    dynamodb: (client: DynamoDBDocumentClient, table: string) => T;
-  },
+  variable: TableVariable,
+  pick: (stores: OperatorStores, table: string) => T,
+  options: { local?: boolean } = {},
 ): { store: T; close: () => void } {
-  const table = env[variable];
-  const tablestore = cliTablestore(env);
-  if (tablestore) {
-    if (!table) throw new Error(`TABLESTORE_ENDPOINT is set: also set ${variable}`);
-    return { store: adapters.tablestore(tablestore, table), close: () => undefined };
+  const table = env[variable]?.trim();
+  if (env.TABLESTORE_ENDPOINT) {
+    if (!table) throw new ConfigError([`TABLESTORE_ENDPOINT is set: also set ${variable}`]);
+    const stores = tablestoreStores(loadTablestoreSettings(env));
+    return { store: pick(stores, table), close: () => stores.close() };
   }
-  const client = cliDynamoDbClient(env, table);
-  return { store: adapters.dynamodb(client, table || localTable), close: () => client.destroy() };
+  if (!table && options.local === false) {
+    throw new ConfigError([
+      `${variable} is not set: name the deployment's table (and TABLESTORE_* for Alibaba Cloud's Tablestore)`,
+    ]);
+  }
+  const endpoint = env.DYNAMODB_ENDPOINT || (table ? undefined : localDynamoDbEndpoint(env));
+  const stores = dynamoDbStores({
+    region: awsRegion(env),
+    hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID),
+    ...(endpoint ? { endpoint } : {}),
+  });
+  return { store: pick(stores, table || LOCAL_TABLES[variable]), close: () => stores.close() };
 }
 
-export function cliEventStore(env: Env): { store: EventStore; close: () => void } {
-  return cliStore<EventStore>(env, 'EVENTS_TABLE', LOCAL_EVENTS_TABLE, {
-    tablestore: (client, table) => new TablestoreEventStore(client, table),
-    dynamodb: (client, table) => new DynamoDbEventStore(client, table),
-  });
+export function cliEventStore(
+  env: Env,
+  options: { local?: boolean } = {},
+): { store: EventStore; close: () => void } {
+  return cliStore(env, 'EVENTS_TABLE', (stores, table) => stores.events(table), options);
 }
 
 export function cliApprovalStore(env: Env): { store: ApprovalStore; close: () => void } {
-  return cliStore<ApprovalStore>(env, 'APPROVALS_TABLE', LOCAL_APPROVALS_TABLE, {
-    tablestore: (client, table) => new TablestoreApprovalStore(client, table),
-    dynamodb: (client, table) => new DynamoDbApprovalStore(client, table),
-  });
+  return cliStore(env, 'APPROVALS_TABLE', (stores, table) => stores.approvals(table));
 }
 
 /** The recovery journal the scheduled functions use, so `recover` and they finish each other's pages. */
 export function cliRecoveryJournal(env: Env, logger: Logger): { store: RecoveryJournal; close: () => void } {
-  return cliStore<RecoveryJournal>(env, 'RECOVERY_JOURNAL_TABLE', LOCAL_RECOVERY_JOURNAL_TABLE, {
-    tablestore: (client, table) => new TablestoreRecoveryJournal(client, table, logger),
-    dynamodb: (client, table) => new DynamoDbRecoveryJournal(client, table, logger),
-  });
+  return cliStore(env, 'RECOVERY_JOURNAL_TABLE', (stores, table) => stores.journal(table, logger));
 }
 
 export function cliDeliveryStore(env: Env): { store: DeliveryStore; close: () => void } {
-  return cliStore<DeliveryStore>(env, 'DELIVERIES_TABLE', LOCAL_DELIVERIES_TABLE, {
-    tablestore: (client, table) => new TablestoreDeliveryStore(client, table),
-    dynamodb: (client, table) => new DynamoDbDeliveryStore(client, table),
-  });
-}
-
-/** A configured table means a real deployment unless DYNAMODB_ENDPOINT says otherwise. */
-function cliDynamoDbClient(env: Env, configuredTable: string | undefined) {
-  const endpoint = env.DYNAMODB_ENDPOINT || (configuredTable ? undefined : localDynamoDbEndpoint(env));
-  return createDynamoDbDocumentClient({
-    ...(endpoint ? { endpoint } : {}),
-    // An operator's query is not on DingTalk's clock: allow the SDK its usual patience.
-    maxAttempts: 3,
-    connectionTimeoutMs: 2_000,
-    requestTimeoutMs: 10_000,
-  });
+  return cliStore(env, 'DELIVERIES_TABLE', (stores, table) => stores.deliveries(table));
 }
 
 export function localDynamoDbEndpoint(env: Env): string {

@@ -1,10 +1,9 @@
-import type { Delivery, DeliveryStatus } from '../lib/core/delivery';
-import { createForwarding } from '../lib/core/delivery';
-import { loadForwardSettings } from '../lib/startup/config';
+import type { Delivery, DeliveryStatus } from '../lib/core/forwarding';
+import { createForwarding } from '../lib/core/forwarding';
+import { loadForwardSettings } from '../lib/startup/settings';
 import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { cliDeliveryStore, cliEventStore } from './cli-config';
 import { printTable } from './text-table';
-import { LOCAL_DELIVERIES_TABLE } from '../local-dev/dev-credentials';
 
 export interface DeliveriesOptions {
   status?: DeliveryStatus;
@@ -75,7 +74,7 @@ export interface ReplayOptions {
  * state, and records each outcome. `--since` selects by the time the events were received.
  */
 export async function replay(options: ReplayOptions, env: NodeJS.ProcessEnv): Promise<number> {
-  const settings = loadForwardSettings({ DELIVERIES_TABLE: LOCAL_DELIVERIES_TABLE, ...env });
+  const settings = loadForwardSettings(env);
   const events = cliEventStore(env);
   const store = cliDeliveryStore(env);
   try {

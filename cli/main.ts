@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { InstanceStatus } from '../lib/core/approval-projection';
-import type { DeliveryStatus } from '../lib/core/delivery';
+import type { DeliveryStatus } from '../lib/core/forwarding';
 import { approvals } from './approvals';
 import { deliveries, replay } from './deliveries';
 import { events } from './events';
@@ -59,6 +59,22 @@ FORWARD_SECRET; register/update/show/delete/recover also
 DINGTALK_APP_KEY, DINGTALK_APP_SECRET and optionally DINGTALK_API_BASE); with none set, the CLI
 talks to what \`npm start\` runs. With TABLESTORE_ENDPOINT, TABLESTORE_INSTANCE,
 TABLESTORE_ACCESS_KEY_ID/SECRET, EVENTS_TABLE and APPROVALS_TABLE it uses an Alibaba deployment's tables.`;
+
+/**
+ * `stream [--once SECONDS]`. The container image runs it with `localStore: false`: without a configured
+ * table it refuses to start rather than use `npm start`'s.
+ */
+export async function streamCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { localStore?: boolean } = {},
+): Promise<number> {
+  const { values } = parseArgs({ args, options: { once: { type: 'string' } } });
+  const once = values.once === undefined ? undefined : Number(values.once);
+  if (once !== undefined && !(Number.isFinite(once) && once > 0))
+    return usage('--once needs a number of seconds');
+  return stream({ ...options, ...(once === undefined ? {} : { onceSeconds: once }) }, env);
+}
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
@@ -187,13 +203,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         env,
       );
     }
-    case 'stream': {
-      const { values } = parseArgs({ args: rest, options: { once: { type: 'string' } } });
-      const once = values.once === undefined ? undefined : Number(values.once);
-      if (once !== undefined && !(Number.isFinite(once) && once > 0))
-        return usage('--once needs a number of seconds');
-      return stream(once === undefined ? {} : { onceSeconds: once }, env);
-    }
+    case 'stream':
+      return streamCommand(rest, env);
     case 'register':
     case 'update': {
       const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError, loadDingTalkSettings } from '../lib/startup/config';
+import { ConfigError, loadDingTalkSettings } from '../lib/startup/settings';
 
 /** The SSM parameter each secret variable is stored under, as serverless.aws.yml names them. */
 export const SECRET_PARAMETERS = {

@@ -1,5 +1,5 @@
-import type { DingTalkSettings } from '../lib/startup/config';
-import { loadDingTalkApiSettings } from '../lib/startup/config';
+import type { DingTalkSettings } from '../lib/startup/settings';
+import { loadDingTalkApiSettings } from '../lib/startup/settings';
 import type { CallbackRegistration } from '../lib/dingtalk/open-api';
 import { DEFAULT_CALLBACK_TAGS, DingTalkApi } from '../lib/dingtalk/open-api';
 import { cliDingTalkSettings } from './cli-config';

@@ -1,12 +1,17 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { createStreamIngest } from '../lib/core/stream-ingest';
+import { createStreamModeIngest } from '../lib/core/stream-mode-ingest';
 import { DingTalkStreamClient } from '../lib/dingtalk/stream-client';
-import { loadStreamModeSettings } from '../lib/startup/config';
+import { createLogger } from '../lib/startup/logger';
+import { loadStreamModeSettings } from '../lib/startup/settings';
 import { cliEventStore } from './cli-config';
 
 export interface StreamOptions {
   /** Stop after this many seconds (smoke tests); run until a signal otherwise. */
   onceSeconds?: number;
+  /**
+   * Whether `npm start`'s local table may be used when no table is configured: the CLI yes, the
+   * container image no (it refuses to start instead of writing to a development table).
+   */
+  localStore?: boolean;
 }
 
 /**
@@ -17,20 +22,17 @@ export interface StreamOptions {
  */
 export async function stream(options: StreamOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const settings = loadStreamModeSettings(env);
-  const logger = new Logger({
-    serviceName: 'dingtalk-callback',
-    logLevel: env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO',
-  });
-  const { store, close } = cliEventStore(env);
+  const logger = createLogger({ logLevel: env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO' });
+  const { store, close } = cliEventStore(env, { local: options.localStore ?? true });
   const client = new DingTalkStreamClient({
     clientId: settings.appKey,
     clientSecret: settings.appSecret,
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
     userAgent: 'dingtalk-callback/stream',
-    onEvent: createStreamIngest({ store, logger, appKey: settings.appKey, now: Date.now }),
+    onEvent: createStreamModeIngest({ store, logger, appKey: settings.appKey, now: Date.now }),
     onStatus: (status, details) => logger.info(`stream ${status}`, { ...details, outcome: status }),
-    ...(env.DINGTALK_STREAM_BACKOFF_MS ? { backoffMs: Number(env.DINGTALK_STREAM_BACKOFF_MS) } : {}),
-    ...(env.DINGTALK_STREAM_HEARTBEAT_MS ? { heartbeatMs: Number(env.DINGTALK_STREAM_HEARTBEAT_MS) } : {}),
+    ...(settings.backoffMs === undefined ? {} : { backoffMs: settings.backoffMs }),
+    ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
   });
   client.start();
   const signal = await new Promise<string>((resolve) => {

@@ -1,11 +1,12 @@
 /**
  * The container image's entry point (Dockerfile): `dingtalk-callback stream`, bundled by esbuild so the
  * image carries one file and no node_modules. Arguments after the image name go to the command
- * (`--once SECONDS`).
+ * (`--once SECONDS`). Unlike the CLI it has no local default store: without EVENTS_TABLE it stops with
+ * a configuration error instead of writing to `npm start`'s table on 127.0.0.1:8000.
  */
-import { main } from '../cli/main';
+import { streamCommand } from '../cli/main';
 
-main(['stream', ...process.argv.slice(2)], process.env).then(
+streamCommand(process.argv.slice(2), process.env, { localStore: false }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -111,7 +111,7 @@ export async function startLocalStack(
     output: () => output,
     eventStore: () =>
       new DynamoDbEventStore(
-        createDynamoDbDocumentClient({ endpoint: dynamoDbEndpoint }),
+        createDynamoDbDocumentClient({ region: 'us-east-1', endpoint: dynamoDbEndpoint }),
         LOCAL_EVENTS_TABLE,
       ),
     async invoke(functionName, payload = {}) {

@@ -1,10 +1,15 @@
-import type { TablestoreSettings } from '../startup/config';
-import type { TablestoreCredentials } from './tablestore-client';
+/** An access key pair; Function Compute's are temporary (STS) and carry a security token. */
+export interface AliyunCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** STS token: Function Compute's `context.credentials.securityToken`. */
+  securityToken?: string;
+}
 
 /** What Function Compute passes as `context` (the parts used here). */
 export interface FcContext {
   requestId?: string;
-  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  credentials?: AliyunCredentials;
   /** The function's settings; `timeout` in seconds. */
   function?: { name?: string; timeout?: number };
 }
@@ -24,17 +29,17 @@ export function remainingMsFor(
 }
 
 /**
- * One Tablestore client per credential set: FC hands every invocation the role's temporary (STS)
- * credentials, which rotate; configured keys (CLI, tests) are used when the context has none.
- * `build` makes the client (the SDK's, or the callback's own PutRow) for a credential set.
+ * What is built from one credential set, kept while the set lasts: FC hands every invocation the role's
+ * temporary (STS) credentials, which rotate; `configured` keys (CLI, tests) are used when the context has
+ * none. `build` makes the clients (the SDK's, or the callback's own PutRow) and what uses them.
  */
 export function perCredentials<T>(
-  settings: TablestoreSettings,
-  build: (credentials: TablestoreCredentials) => T,
+  configured: AliyunCredentials | undefined,
+  build: (credentials: AliyunCredentials) => T,
 ): (context: FcContext | undefined) => T {
   let cached: { key: string; client: T } | undefined;
   return (context) => {
-    const credentials = context?.credentials?.accessKeyId ? context.credentials : settings.credentials;
+    const credentials = context?.credentials?.accessKeyId ? context.credentials : configured;
     if (!credentials)
       throw new Error('no Tablestore credentials: neither the FC context nor TABLESTORE_ACCESS_KEY_*');
     const key = `${credentials.accessKeyId}\n${'securityToken' in credentials ? credentials.securityToken : ''}`;

@@ -3,7 +3,8 @@ import TableStore from 'tablestore';
 import type { Client, Columns } from 'tablestore';
 import type { Approval, ApprovalChange, ApprovalState, InstanceStatus } from '../core/approval-projection';
 import { mergeApproval } from '../core/approval-projection';
-import type { ApprovalStore } from '../core/approval-store';
+import type { ApprovalStore } from '../core/approval-projection';
+import { newestFirst } from '../core/listing';
 import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
 
 /** Attempts when concurrent writers keep changing the row under us (each attempt is one read + one write). */
@@ -77,8 +78,7 @@ export class TablestoreApprovalStore implements ApprovalStore {
       const approval = (JSON.parse(String(rowColumns(row.attributes).state)) as ApprovalState).approval;
       if (query.status === undefined || approval.status === query.status) approvals.push(approval);
     }
-    approvals.sort((a, b) => (b.createTime ?? 0) - (a.createTime ?? 0));
-    return approvals.slice(0, query.limit);
+    return newestFirst(approvals, (approval) => approval.createTime).slice(0, query.limit);
   }
 
   private async read(

@@ -1,21 +1,12 @@
 import TableStore from 'tablestore';
 import type { Client, Row } from 'tablestore';
-import type { TablestoreSettings } from '../startup/config';
-import type { FcContext } from './fc-context';
-import { perCredentials } from './fc-context';
-
-export interface TablestoreCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  /** STS token: Function Compute's `context.credentials.securityToken`. */
-  securityToken?: string;
-}
+import type { AliyunCredentials } from './fc-context';
 
 export interface TablestoreClientOptions {
   /** e.g. https://my-instance.cn-hangzhou.ots.aliyuncs.com (VPC: …vpc.tablestore.aliyuncs.com). */
   endpoint: string;
   instance: string;
-  credentials: TablestoreCredentials;
+  credentials: AliyunCredentials;
   /** Per request; the SDK has no default timeout. */
   timeoutMs?: number;
   /** SDK retries. Process-global in the SDK: the last client created sets it for all. */
@@ -81,19 +72,4 @@ export async function* allRows(
     if (!page.nextStartPrimaryKey) return;
     start = page.nextStartPrimaryKey.map(({ name, value }) => ({ [name]: value }));
   }
-}
-
-/** The `tablestore` SDK client for the invocation's credentials (perCredentials). */
-export function tablestoreClientFor(
-  settings: TablestoreSettings,
-  timeoutMs: number,
-): (context: FcContext | undefined) => Client {
-  return perCredentials(settings, (credentials) =>
-    createTablestoreClient({
-      endpoint: settings.endpoint,
-      instance: settings.instance,
-      credentials,
-      timeoutMs,
-    }),
-  );
 }

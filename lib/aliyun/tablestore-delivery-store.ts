@@ -1,6 +1,7 @@
 import TableStore from 'tablestore';
 import type { Client, Columns } from 'tablestore';
-import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/delivery';
+import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/forwarding';
+import { newestFirst } from '../core/listing';
 import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
 
 /**
@@ -15,7 +16,7 @@ export class TablestoreDeliveryStore implements DeliveryStore {
     private readonly tableName: string,
   ) {}
 
-  async open(initial: Delivery): Promise<Delivery> {
+  async create(initial: Delivery): Promise<boolean> {
     try {
       await this.client.putRow({
         tableName: this.tableName,
@@ -23,13 +24,10 @@ export class TablestoreDeliveryStore implements DeliveryStore {
         primaryKey: [{ eventId: initial.eventId }],
         attributeColumns: columnsOf(initial),
       });
-      return initial;
+      return true;
     } catch (error) {
-      if (!isConditionCheckFailure(error)) throw error;
-      const existing = await this.get(initial.eventId);
-      if (!existing)
-        throw new Error(`delivery ${initial.eventId} exists but cannot be read`, { cause: error });
-      return existing;
+      if (isConditionCheckFailure(error)) return false;
+      throw error;
     }
   }
 
@@ -82,8 +80,7 @@ export class TablestoreDeliveryStore implements DeliveryStore {
       if (query.since !== undefined && delivery.receivedAt < query.since) continue;
       found.push(delivery);
     }
-    found.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0));
-    return found.slice(0, query.limit);
+    return newestFirst(found, (delivery) => delivery.receivedAt).slice(0, query.limit);
   }
 
   private async *all(): AsyncGenerator<Delivery> {

@@ -2,6 +2,7 @@ import TableStore from 'tablestore';
 import type { Client, Columns } from 'tablestore';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
 import { storedEventFrom } from '../core/stored-event';
+import { newestFirst } from '../core/listing';
 import { eventRowColumns } from './tablestore-event-row';
 import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
 
@@ -58,8 +59,7 @@ export class TablestoreEventStore implements EventStore {
       if (query.since !== undefined && event.receivedAt < query.since) continue;
       events.push(event);
     }
-    events.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0));
-    return events.slice(0, query.limit);
+    return newestFirst(events, (event) => event.receivedAt).slice(0, query.limit);
   }
 }
 

@@ -1,6 +1,6 @@
 import TableStore from 'tablestore';
 import type { Client } from 'tablestore';
-import type { ParkingStore } from '../core/stream-batch';
+import type { ParkingStore } from '../core/table-change-batch';
 
 /**
  * Parked stream records, one row per eventId (latest reason wins), in a table of its own: writing

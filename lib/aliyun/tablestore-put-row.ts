@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Agent, ClientRequest, RequestOptions } from 'node:http';
-import type { TablestoreCredentials } from './tablestore-client';
+import type { AliyunCredentials } from './fc-context';
 
 /**
  * The callback's one Tablestore call, a conditional PutRow, without the `tablestore` SDK: the SDK
@@ -27,7 +27,7 @@ export interface PutRowRequest {
 export interface TablestorePutRowOptions {
   endpoint: string;
   instance: string;
-  credentials: TablestoreCredentials;
+  credentials: AliyunCredentials;
   /** One attempt's limit (connect, send, answer). */
   attemptTimeoutMs: number;
   /** The whole write, retries included; no attempt starts that could not finish inside it. */

@@ -1,5 +1,5 @@
 import { Decoder } from 'cbor-x';
-import type { StreamEntry } from '../core/stream-batch';
+import type { TableChange } from '../core/table-change-batch';
 import { storedEventFrom } from '../core/stored-event';
 
 /**
@@ -9,7 +9,7 @@ import { storedEventFrom } from '../core/stored-event';
  */
 const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
 
-export interface TablestoreStreamRecord {
+export interface TablestoreChangeRecord {
   Type: 'PutRow' | 'UpdateRow' | 'DeleteRow' | string;
   Info?: { Timestamp?: number | bigint };
   PrimaryKey: Array<{ ColumnName: string; Value: unknown }>;
@@ -17,18 +17,18 @@ export interface TablestoreStreamRecord {
 }
 
 /** Decodes one invocation's payload into stream entries, each record read exactly once. */
-export function decodeTablestoreTrigger(payload: Buffer | Uint8Array): StreamEntry[] {
+export function decodeTablestoreTrigger(payload: Buffer | Uint8Array): TableChange[] {
   return decodeTablestoreRecords(payload).map(streamEntryFromRecord);
 }
 
-export function decodeTablestoreRecords(payload: Buffer | Uint8Array): TablestoreStreamRecord[] {
-  const decoded = decoder.decode(payload) as { Version?: string; Records?: TablestoreStreamRecord[] };
+export function decodeTablestoreRecords(payload: Buffer | Uint8Array): TablestoreChangeRecord[] {
+  const decoded = decoder.decode(payload) as { Version?: string; Records?: TablestoreChangeRecord[] };
   if (!decoded || !Array.isArray(decoded.Records)) throw new Error('not a Tablestore trigger payload');
   return decoded.Records;
 }
 
 /** An events-table row change as what the batch policy needs: an event, a skip, or a malformed row. */
-function streamEntryFromRecord(record: TablestoreStreamRecord): StreamEntry {
+function streamEntryFromRecord(record: TablestoreChangeRecord): TableChange {
   // The events table is append-only: updates and deletes are not new events.
   if (record.Type !== 'PutRow') return { kind: 'skip' };
   let columns: Record<string, unknown> = {};
@@ -48,7 +48,7 @@ function streamEntryFromRecord(record: TablestoreStreamRecord): StreamEntry {
 }
 
 /** A record's columns by name; bigint within ±2^53 as number, beyond it as its exact decimal string. */
-export function recordColumns(record: TablestoreStreamRecord): Record<string, unknown> {
+export function recordColumns(record: TablestoreChangeRecord): Record<string, unknown> {
   const columns: Record<string, unknown> = {};
   for (const key of record.PrimaryKey) columns[key.ColumnName] = exact(key.Value);
   for (const column of record.Columns ?? []) {

@@ -1,8 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalChange, ApprovalTask, InstanceStatus } from '../core/approval-projection';
-import type { ApprovalStore } from '../core/approval-store';
+import type { ApprovalStore } from '../core/approval-projection';
+import { newestFirst } from '../core/listing';
+import { scanItems } from './dynamodb-pages';
 
 /**
  * The approval projection in DynamoDB, one item per processInstanceId, folded with conditional
@@ -101,26 +103,18 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   /** A scan: the projection holds one small item per instance, and this serves an operator's CLI. */
   async list(query: { status?: InstanceStatus; limit: number }): Promise<Approval[]> {
     const approvals: Approval[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ExclusiveStartKey: exclusiveStartKey,
-          ...(query.status
-            ? {
-                FilterExpression: '#status = :status',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':status': query.status },
-              }
-            : {}),
-        }),
-      );
-      approvals.push(...(page.Items ?? []).map(toApproval));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    approvals.sort((a, b) => (b.createTime ?? 0) - (a.createTime ?? 0));
-    return approvals.slice(0, query.limit);
+    const items = scanItems(this.client, {
+      TableName: this.tableName,
+      ...(query.status
+        ? {
+            FilterExpression: '#status = :status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': query.status },
+          }
+        : {}),
+    });
+    for await (const item of items) approvals.push(toApproval(item));
+    return newestFirst(approvals, (approval) => approval.createTime).slice(0, query.limit);
   }
 }
 

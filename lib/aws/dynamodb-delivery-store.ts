@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/delivery';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/forwarding';
+import { newestFirst } from '../core/listing';
+import { queryItems, scanItems } from './dynamodb-pages';
 
 /** As declared in serverless.aws.yml: pending records by their next attempt (sparse: only they have one). */
 const DUE_INDEX = 'byStatusAndNextAttempt';
@@ -16,7 +18,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     private readonly tableName: string,
   ) {}
 
-  async open(initial: Delivery): Promise<Delivery> {
+  async create(initial: Delivery): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
@@ -25,13 +27,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           ConditionExpression: 'attribute_not_exists(eventId)',
         }),
       );
-      return initial;
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get(initial.eventId);
-      if (!existing)
-        throw new Error(`delivery ${initial.eventId} exists but cannot be read`, { cause: error });
-      return existing;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -62,45 +61,30 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
 
   async due(now: string, limit: number): Promise<Delivery[]> {
     const due: Delivery[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: DUE_INDEX,
-          KeyConditionExpression: '#status = :pending AND nextAttemptAt <= :now',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':now': now },
-          Limit: limit - due.length,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      due.push(...((page.Items ?? []) as Delivery[]));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined && due.length < limit);
+    const items = queryItems(
+      this.client,
+      {
+        TableName: this.tableName,
+        IndexName: DUE_INDEX,
+        KeyConditionExpression: '#status = :pending AND nextAttemptAt <= :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':now': now },
+      },
+      limit,
+    );
+    for await (const item of items) due.push(item as unknown as Delivery);
     return due;
   }
 
   /** A scan: an operator's listing, sorted here (records are small). */
   async list(query: { status?: DeliveryStatus; since?: string; limit: number }): Promise<Delivery[]> {
     const found: Delivery[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ExclusiveStartKey: exclusiveStartKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of (page.Items ?? []) as Delivery[]) {
-        if (query.status !== undefined && item.status !== query.status) continue;
-        if (query.since !== undefined && item.receivedAt < query.since) continue;
-        found.push(item);
-      }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    found.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0));
-    return found.slice(0, query.limit);
+    for await (const item of scanItems(this.client, { TableName: this.tableName, ConsistentRead: true })) {
+      const delivery = item as unknown as Delivery;
+      if (query.status !== undefined && delivery.status !== query.status) continue;
+      if (query.since !== undefined && delivery.receivedAt < query.since) continue;
+      found.push(delivery);
+    }
+    return newestFirst(found, (delivery) => delivery.receivedAt).slice(0, query.limit);
   }
 }

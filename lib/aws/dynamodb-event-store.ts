@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
 import {
   EVENT_TABLE_INDEXES,
@@ -9,6 +9,7 @@ import {
   PUT_IF_ABSENT,
   readEventItem,
 } from './events-table-item';
+import { queryItems } from './dynamodb-pages';
 
 /** How far back an unbounded `list` walks month partitions before it gives up. */
 const MAX_MONTHS_BACK = 36;
@@ -54,7 +55,7 @@ export class DynamoDbEventStore implements EventStore {
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
     const item = await this.item(eventId);
-    return item && !isPartItem(item) ? this.read(item) : undefined;
+    return item && !isPartItem(item) ? this.eventFromItem(item) : undefined;
   }
 
   private async item(eventId: string): Promise<Record<string, unknown> | undefined> {
@@ -64,7 +65,11 @@ export class DynamoDbEventStore implements EventStore {
     return Item;
   }
 
-  private read(item: Record<string, unknown>): Promise<StoredEvent> {
+  /**
+   * The stored event an events-table item holds (a stream image, a query result), with the parts of a
+   * split payload read back (events-table-item.ts).
+   */
+  eventFromItem(item: Record<string, unknown>): Promise<StoredEvent> {
     return readEventItem(item, (id) => this.item(id));
   }
 
@@ -105,26 +110,22 @@ export class DynamoDbEventStore implements EventStore {
     limit: number,
   ): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND receivedAt >= :since',
-          ExpressionAttributeNames: { '#pk': partitionKey },
-          ExpressionAttributeValues: {
-            ':pk': partitionValue,
-            ...(since === undefined ? {} : { ':since': since }),
-          },
-          ScanIndexForward: false,
-          Limit: limit - events.length,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) events.push(await this.read(item));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined && events.length < limit);
+    const items = queryItems(
+      this.client,
+      {
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND receivedAt >= :since',
+        ExpressionAttributeNames: { '#pk': partitionKey },
+        ExpressionAttributeValues: {
+          ':pk': partitionValue,
+          ...(since === undefined ? {} : { ':since': since }),
+        },
+        ScanIndexForward: false,
+      },
+      limit,
+    );
+    for await (const item of items) events.push(await this.eventFromItem(item));
     return events;
   }
 }

@@ -1,10 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, PutCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery';
 import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
 import type { Logger } from '../core/logger';
+import { scanItems } from './dynamodb-pages';
 
 /** Below DynamoDB's 400 KB item limit with room for the other attributes. */
 const MAX_PART_BYTES = 350_000;
@@ -45,21 +46,10 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
 
   async pending(): Promise<JournalPage[]> {
     const rows: JournalRow[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (typeof item.page !== 'string') continue;
-        rows.push({ ...(item as JournalRow), body: Buffer.from(item.body as Uint8Array) });
-      }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    for await (const item of scanItems(this.client, { TableName: this.tableName, ConsistentRead: true })) {
+      if (typeof item.page !== 'string') continue;
+      rows.push({ ...(item as unknown as JournalRow), body: Buffer.from(item.body as Uint8Array) });
+    }
     const { pages, incomplete } = pagesFromRows(rows);
     if (incomplete.length > 0) this.logger.warn('journal holds incomplete pages', { pages: incomplete });
     return pages;

@@ -11,7 +11,7 @@ import { storedEventFrom } from '../core/stored-event';
  * binary) instead of as text; when even that is over {@link MAX_PART_BYTES}, the compressed bytes are
  * cut into parts: the first stays in the event's item, the others go into part items
  * (`<eventId>#part<k>`, with `partOf`) written in the same transaction, so the event is whole or absent.
- * Part items carry no `eventType`/`receivedMonth`: no index lists them, and the stream consumer skips
+ * Part items carry no `eventType`/`receivedMonth`: no index lists them, and the table-change consumer skips
  * them. Readers put the exact text back together ({@link readEventItem}).
  */
 

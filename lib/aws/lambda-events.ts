@@ -3,7 +3,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, DynamoDBRecord } from 'aws-lambda';
 import type { CallbackRequest } from '../core/ingest';
 import type { StoredEvent } from '../core/stored-event';
-import { isPartItem, readEventItem } from './events-table-item';
+import type { DynamoDbEventStore } from './dynamodb-event-store';
+import { isPartItem } from './events-table-item';
 
 /** API Gateway REST proxy integration → the provider-neutral callback request. */
 export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): CallbackRequest {
@@ -15,14 +16,14 @@ export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): Call
 /**
  * A DynamoDB stream record of the events table as the stored event it inserted; undefined for anything
  * else (the table is append-only, and the event source mapping already filters for INSERT) and for the
- * part items of a split payload. `readPart` fetches the other parts of a split payload.
+ * part items of a split payload, whose event `events` reads back whole.
  */
-export async function storedEventFromStreamRecord(
+export async function storedEventFromTableChange(
   record: DynamoDBRecord,
-  readPart: (eventId: string) => Promise<Record<string, unknown> | undefined>,
+  events: Pick<DynamoDbEventStore, 'eventFromItem'>,
 ): Promise<StoredEvent | undefined> {
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return undefined;
   const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
   if (isPartItem(item)) return undefined;
-  return readEventItem(item, readPart);
+  return events.eventFromItem(item);
 }

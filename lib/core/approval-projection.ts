@@ -1,3 +1,4 @@
+import { payloadCorpId } from '../dingtalk/event-payload';
 import { epochMillis, text } from '../dingtalk/values';
 
 /**
@@ -89,7 +90,7 @@ export function approvalChangeFor(
     processCode: text(payload.processCode),
     businessId: text(payload.businessId),
     url: text(payload.url),
-    corpId: text(payload.corpId ?? payload.CorpId),
+    corpId: payloadCorpId(payload),
     bizCategoryId: text(payload.bizCategoryId),
   };
 
@@ -198,4 +199,13 @@ function fillAbsent(target: Record<string, unknown>, fields: object): void {
 /** Drops undefined members so optional fields stay absent rather than present-but-undefined. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The storage port for the approval projection. One adapter per technology. */
+export interface ApprovalStore {
+  /** Folds one event's change in with conditional writes; safe to repeat and to run in any order. */
+  apply(change: ApprovalChange): Promise<void>;
+  get(processInstanceId: string): Promise<Approval | undefined>;
+  /** Newest (by createTime) first. */
+  list(query: { status?: InstanceStatus; limit: number }): Promise<Approval[]>;
 }

@@ -2,7 +2,8 @@ import type { DingTalkApi, FailedPushPage } from '../dingtalk/open-api';
 import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject } from '../dingtalk/values';
 import type { EventStore, PutOutcome, StoredEvent } from './stored-event';
-import { parseEvent, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../dingtalk/event-payload';
+import { storedEventOf } from './stored-event';
+import { parseEvent, payloadCorpId, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../dingtalk/event-payload';
 import type { Logger } from './logger';
 import { errorSummary } from './logger';
 
@@ -210,43 +211,36 @@ function itemsOf(raw: string): unknown[] {
  * whole rather than dropped.
  */
 export function storedEventFromFailedItem(item: unknown, receivedAtMs: number): StoredEvent {
-  const receivedAt = new Date(receivedAtMs).toISOString();
   const record = isObject(item) ? item : {};
   const tag =
     typeof record.call_back_tag === 'string' && record.call_back_tag ? record.call_back_tag : undefined;
   const container =
     tag !== undefined && isObject(record[tag]) ? (record[tag] as Record<string, unknown>) : record;
   const data = findData(container) ?? findData(record);
-  const corpid = stringField(container, 'corpid') ?? stringField(container, 'corpId');
+  const corpid = payloadCorpId(container);
+  const receipt = { receivedAtMs, source: 'recovery' as const };
 
   if (data === undefined) {
     const plaintext = JSON.stringify(item);
-    return {
-      eventId: plaintextIdentity(plaintext),
-      eventType: tag ?? UNKNOWN_EVENT_TYPE,
-      receivedAt,
-      ownerKey: corpid ?? '',
-      payload: plaintext,
-      source: 'recovery',
-      ...(corpid ? { corpId: corpid } : {}),
-      ...eventTimeOf(record),
-    };
+    return storedEventOf(
+      {
+        eventId: plaintextIdentity(plaintext),
+        eventType: tag ?? UNKNOWN_EVENT_TYPE,
+        plaintext,
+        ...(corpid ? { corpId: corpid } : {}),
+        ...eventTimeOf(record),
+      },
+      { ...receipt, ownerKey: corpid ?? '' },
+    );
   }
   const payload: Record<string, unknown> = { ...data };
   if (payload.EventType === undefined && payload.eventType === undefined && tag) payload.EventType = tag;
-  if (payload.CorpId === undefined && payload.corpId === undefined && corpid) payload.corpId = corpid;
+  if (payloadCorpId(payload) === undefined && corpid) payload.corpId = corpid;
   const event = parseEvent(JSON.stringify(payload));
-  return {
-    eventId: event.eventId,
-    eventType: event.eventType,
-    receivedAt,
-    ownerKey: event.corpId ?? corpid ?? '',
-    payload: event.plaintext,
-    source: 'recovery',
-    ...(event.corpId ? { corpId: event.corpId } : {}),
-    ...(event.eventTime !== undefined ? { eventTime: event.eventTime } : eventTimeOf(record)),
-    ...(event.processInstanceId ? { processInstanceId: event.processInstanceId } : {}),
-  };
+  return storedEventOf(
+    { ...event, ...(event.eventTime !== undefined ? {} : eventTimeOf(record)) },
+    { ...receipt, ownerKey: event.corpId ?? corpid ?? '' },
+  );
 }
 
 function findData(container: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -269,9 +263,4 @@ function eventTimeOf(record: Record<string, unknown>): { eventTime?: number } {
   return typeof record.event_time === 'number' && Number.isFinite(record.event_time)
     ? { eventTime: record.event_time }
     : {};
-}
-
-function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' && value ? value : undefined;
 }

@@ -1,11 +1,8 @@
 import type { DingTalkCrypto } from '../dingtalk/callback-crypto';
-import {
-  BadRequestError,
-  CallbackError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
-} from '../dingtalk/callback-errors';
+import { BadRequestError, CallbackError } from '../dingtalk/callback-errors';
+import { MethodNotAllowedError, PayloadTooLargeError, StoreUnavailableError } from './endpoint-errors';
 import type { EventWriter, PutOutcome } from './stored-event';
+import { storedEventOf } from './stored-event';
 import { parseEvent } from '../dingtalk/event-payload';
 import type { Logger } from './logger';
 import { errorSummary } from './logger';
@@ -31,13 +28,6 @@ export interface IngestDependencies {
   /** Epoch milliseconds. */
   now: () => number;
   maxBodyBytes: number;
-}
-
-/** Our own failure to store: 503, so DingTalk retries the push. */
-export class StoreUnavailableError extends CallbackError {
-  constructor(options?: ErrorOptions) {
-    super(503, 'event store unavailable, retry later', options);
-  }
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -71,19 +61,9 @@ export function createIngest(
     const context = { eventType: event.eventType, eventId: event.eventId, ownerKey };
 
     if (!event.isControl) {
-      const receivedAt = new Date(now()).toISOString();
       let outcome: PutOutcome;
       try {
-        outcome = await store.put({
-          eventId: event.eventId,
-          eventType: event.eventType,
-          receivedAt,
-          ownerKey,
-          payload: event.plaintext,
-          ...(event.corpId === undefined ? {} : { corpId: event.corpId }),
-          ...(event.eventTime === undefined ? {} : { eventTime: event.eventTime }),
-          ...(event.processInstanceId === undefined ? {} : { processInstanceId: event.processInstanceId }),
-        });
+        outcome = await store.put(storedEventOf(event, { receivedAtMs: now(), ownerKey }));
       } catch (cause) {
         logger.error('store failed', { ...context, outcome: 'store_failed', error: errorSummary(cause) });
         throw new StoreUnavailableError({ cause });

@@ -1,9 +1,10 @@
+import { payloadCorpId } from '../dingtalk/event-payload';
 import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject } from '../dingtalk/values';
 import { approvalChangeFor } from './approval-projection';
-import type { ApprovalStore } from './approval-store';
+import type { ApprovalStore } from './approval-projection';
 import type { StoredEvent } from './stored-event';
-import type { Forwarding } from './delivery';
+import type { Forwarding } from './forwarding';
 import type { Logger } from './logger';
 
 export interface StoredEventProcessorDependencies {
@@ -28,9 +29,8 @@ export function createStoredEventProcessor(deps: StoredEventProcessorDependencie
     const context = { eventType: event.eventType, eventId: event.eventId, ownerKey: event.ownerKey };
     const parsed = parseExactJson(event.payload);
     const payload: Record<string, unknown> = isObject(parsed) ? parsed : {};
-    // A Stream Mode event carries its corpId in the frame's headers, not in its data (stream-ingest.ts).
-    if (event.corpId && payload.corpId === undefined && payload.CorpId === undefined)
-      payload.corpId = event.corpId;
+    // A Stream Mode event carries its corpId in the frame's headers, not in its data (stream-mode-ingest.ts).
+    if (event.corpId && payloadCorpId(payload) === undefined) payload.corpId = event.corpId;
     const change = approvalChangeFor(event.eventType, payload, event.eventId);
     if (change) await deps.approvals.apply(change);
     const delivery = deps.forwarding

@@ -1,3 +1,4 @@
+import type { DingTalkEvent } from '../dingtalk/event-payload';
 import { compactJson } from '../dingtalk/exact-json';
 
 /**
@@ -23,6 +24,34 @@ export interface StoredEvent {
 }
 
 export type PutOutcome = 'stored' | 'duplicate';
+
+/** What a DingTalk event says about itself: read by event-payload.ts from a push, a frame or a failed item. */
+export type EventFacts = Pick<
+  DingTalkEvent,
+  'eventId' | 'eventType' | 'plaintext' | 'corpId' | 'eventTime' | 'processInstanceId'
+>;
+
+/** How it reached us: when, under which owner key, by which way (absent: pushed). */
+export interface Receipt {
+  receivedAtMs: number;
+  ownerKey: string;
+  source?: StoredEvent['source'];
+}
+
+/** The one builder of a stored event, for every way an event arrives (push, Stream Mode, recovery). */
+export function storedEventOf(event: EventFacts, receipt: Receipt): StoredEvent {
+  return {
+    eventId: event.eventId,
+    eventType: event.eventType,
+    receivedAt: new Date(receipt.receivedAtMs).toISOString(),
+    ownerKey: receipt.ownerKey,
+    payload: event.plaintext,
+    ...(receipt.source === undefined ? {} : { source: receipt.source }),
+    ...(event.corpId === undefined ? {} : { corpId: event.corpId }),
+    ...(event.eventTime === undefined ? {} : { eventTime: event.eventTime }),
+    ...(event.processInstanceId === undefined ? {} : { processInstanceId: event.processInstanceId }),
+  };
+}
 
 export interface EventQuery {
   eventType?: string;

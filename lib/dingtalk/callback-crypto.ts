@@ -17,7 +17,8 @@ const RANDOM_BYTES = 16;
 const LENGTH_BYTES = 4;
 const HEADER_BYTES = RANDOM_BYTES + LENGTH_BYTES;
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{40}$/;
-const AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
+/** DingTalk's EncodingAESKey: 43 characters of [A-Za-z0-9] (the console generates them). */
+export const AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface DingTalkCryptoOptions {

@@ -1,7 +1,7 @@
 /**
- * Typed failures of a callback request, each carrying the HTTP status it maps to. Client faults (< 500)
- * expose their short reason; our own faults (>= 500, StoreUnavailableError in core/ingest.ts) make
- * DingTalk retry.
+ * What is wrong with a DingTalk message (its shape, signature, owner key), each carrying the HTTP status
+ * it maps to. Client faults (< 500) expose their short reason. The endpoint's own errors (method, size,
+ * our store) are in core/endpoint-errors.ts.
  */
 export class CallbackError extends Error {
   constructor(
@@ -29,17 +29,5 @@ export class SignatureMismatchError extends CallbackError {
 export class OwnerKeyMismatchError extends CallbackError {
   constructor(reason = 'owner key not allowed') {
     super(403, reason);
-  }
-}
-
-export class MethodNotAllowedError extends CallbackError {
-  constructor(reason = 'method not allowed, use POST') {
-    super(405, reason);
-  }
-}
-
-export class PayloadTooLargeError extends CallbackError {
-  constructor(reason = 'body too large') {
-    super(413, reason);
   }
 }

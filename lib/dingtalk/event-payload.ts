@@ -45,24 +45,41 @@ export function parseEvent(plaintext: string): DingTalkEvent {
   }
   const payload = parsed;
   // An authenticated event without a type is still DingTalk's data: store it rather than lose it.
-  const eventType = nonEmptyString(payload.EventType ?? payload.eventType) ?? UNKNOWN_EVENT_TYPE;
-  const eventId = eventIdentity(eventType, payload, plaintext);
+  const eventType = payloadEventType(payload);
   const event: DingTalkEvent = {
     eventType,
-    eventId,
+    eventId: eventIdentity(eventType, payload, plaintext),
     isControl: CONTROL_EVENT_TYPES.has(eventType),
     payload,
     plaintext,
   };
-  const corpId = nonEmptyString(payload.CorpId ?? payload.corpId ?? payload.corpid);
+  const corpId = payloadCorpId(payload);
   if (corpId !== undefined) event.corpId = corpId;
-  const eventTime = epochMillis(
-    payload.EventTime ?? payload.eventTime ?? payload.TimeStamp ?? payload.timeStamp,
-  );
+  const eventTime = payloadEventTime(payload);
   if (eventTime !== undefined) event.eventTime = eventTime;
   const processInstanceId = nonEmptyString(payload.processInstanceId);
   if (processInstanceId !== undefined) event.processInstanceId = processInstanceId;
   return event;
+}
+
+/*
+ * The facts every reader takes from a payload, each read one way: the two payload shapes (and the
+ * failed list's items) spell them differently (docs/dingtalk-protocol.md §6).
+ */
+
+/** `EventType` (shape A and B) or `eventType`; {@link UNKNOWN_EVENT_TYPE} when neither is there. */
+export function payloadEventType(payload: Readonly<Record<string, unknown>>): string {
+  return nonEmptyString(payload.EventType ?? payload.eventType) ?? UNKNOWN_EVENT_TYPE;
+}
+
+/** `CorpId` (shape B), `corpId` (approval data, Stream Mode) or `corpid` (the failed list). */
+export function payloadCorpId(payload: Readonly<Record<string, unknown>>): string | undefined {
+  return nonEmptyString(payload.CorpId ?? payload.corpId ?? payload.corpid);
+}
+
+/** When DingTalk says the event happened, as epoch ms: `EventTime`/`eventTime`, else `TimeStamp`. */
+export function payloadEventTime(payload: Readonly<Record<string, unknown>>): number | undefined {
+  return epochMillis(payload.EventTime ?? payload.eventTime ?? payload.TimeStamp ?? payload.timeStamp);
 }
 
 /**

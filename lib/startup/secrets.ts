@@ -1,4 +1,4 @@
-import { ConfigError } from './config';
+import { ConfigError } from './settings';
 
 /**
  * Secrets in the cloud live in SSM Parameter Store (SecureString); a function's environment carries

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
-import type { DeliveryAttempt, EventForwarder } from '../core/delivery';
+import type { DeliveryAttempt, EventForwarder } from '../core/forwarding';
 import { storedEventToJson } from '../core/stored-event';
+import { WEBHOOK_SECRET_RULE, webhookSigningKey } from './webhook-secret';
 import type { StoredEvent } from '../core/stored-event';
 
 /**
@@ -23,7 +24,7 @@ export class StandardWebhookForwarder implements EventForwarder {
   readonly destination: string;
 
   constructor(private readonly options: WebhookForwarderOptions) {
-    parseWebhookSecret(options.secret);
+    if (!webhookSigningKey(options.secret)) throw new Error(`FORWARD_SECRET must be ${WEBHOOK_SECRET_RULE}`);
     this.#webhook = new Webhook(options.secret);
     this.destination = options.url;
   }
@@ -52,12 +53,4 @@ export class StandardWebhookForwarder implements EventForwarder {
       return { ok: false, status: error instanceof Error ? error.name : 'Error' };
     }
   }
-}
-
-function parseWebhookSecret(secret: string): Buffer {
-  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
-  const key = match ? Buffer.from(match[1]!, 'base64') : Buffer.alloc(0);
-  if (key.length < 24)
-    throw new Error('FORWARD_SECRET must be whsec_ followed by base64 of at least 24 bytes');
-  return key;
 }

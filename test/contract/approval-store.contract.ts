@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { Approval, ApprovalChange, ApprovalState } from '../../lib/core/approval-projection';
 import { approvalChangeFor, mergeApproval } from '../../lib/core/approval-projection';
-import type { ApprovalStore } from '../../lib/core/approval-store';
+import type { ApprovalStore } from '../../lib/core/approval-projection';
 import type { ApprovalEvent } from '../support/approval-events';
 import { approvalLifecycle, terminatedLifecycle } from '../support/approval-events';
 

@@ -159,9 +159,9 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       .filter((name) => !name.endsWith('/'));
     expect(entries.sort()).to.deep.equal([
       'aliyun-bundle/callback.js',
-      'aliyun-bundle/event-stream.js',
       'aliyun-bundle/recover-failed-pushes.js',
       'aliyun-bundle/retry-deliveries.js',
+      'aliyun-bundle/table-changes.js',
     ]);
     expect(statSync(zip).size).to.be.below(3 * 1024 * 1024);
     expect(readdirSync(unzipped)).to.deep.equal(['aliyun-bundle']);
@@ -362,7 +362,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       ],
     });
     const eventsBefore = fake.rowCount(TABLES.events);
-    const [report] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/event-stream.js'), env, [
+    const [report] = await invokeFromArtifact(join(unzipped, 'aliyun-bundle/table-changes.js'), env, [
       Buffer.from(payload),
     ]);
     expect(report).to.deep.equal({ processed: 1, parked: 1, skipped: 1, deferred: 0 });
@@ -471,7 +471,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     const started = Date.now();
     try {
       const [report] = (await invokeFromArtifact(
-        join(unzipped, 'aliyun-bundle/event-stream.js'),
+        join(unzipped, 'aliyun-bundle/table-changes.js'),
         forwardEnv,
         [Buffer.from(encode({ Version: 'Sync-v1', Records: ids.map(record) }))],
         { ...CONTEXT, function: { name: 'eventStream', timeout: 60 } },

@@ -293,7 +293,7 @@ describe('CLI recover against a loopback stand-in for DingTalk’s failed-push l
 
 /** Every row of `npm start`'s recovery journal table (probe rows are deleted as they are written). */
 async function journalRows(stack: LocalStack): Promise<unknown[]> {
-  const client = createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint });
+  const client = createDynamoDbDocumentClient({ region: 'us-east-1', endpoint: stack.dynamoDbEndpoint });
   try {
     const { Items = [] } = await client.send(
       new ScanCommand({ TableName: LOCAL_RECOVERY_JOURNAL_TABLE, ConsistentRead: true }),

@@ -10,7 +10,7 @@ describe('DynamoDbApprovalStore against DynamoDB Local', function () {
   approvalStoreContract('DynamoDB (DynamoDB Local)', async () => {
     const stack = await sharedLocalStack();
     return new DynamoDbApprovalStore(
-      createDynamoDbDocumentClient({ endpoint: stack.dynamoDbEndpoint }),
+      createDynamoDbDocumentClient({ region: 'us-east-1', endpoint: stack.dynamoDbEndpoint }),
       LOCAL_APPROVALS_TABLE,
     );
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/startup/config';
+import { ConfigError } from '../../lib/startup/settings';
 import { PowertoolsParameterSource } from '../../lib/aws/powertools-parameter-source';
 import type { ParameterSource } from '../../lib/startup/secrets';
 import { withSecretsResolved } from '../../lib/startup/secrets';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { eventWriterForInvocation } from '../../lib/aliyun/fc-event-writer';
+import { TablestoreEventWriter } from '../../lib/aliyun/tablestore-event-writer';
 import { createTablestoreClient } from '../../lib/aliyun/tablestore-client';
 import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 import { TablestorePutRow, TablestoreWriteError } from '../../lib/aliyun/tablestore-put-row';
@@ -65,10 +65,7 @@ describe('The callback’s own signed PutRow against the wire-level loopback fak
   });
 
   it('GIVEN an event WHEN written by the callback’s writer THEN the SDK reads back the same event, epoch ms as Int64 (signature, MD5 and CRC-8 checked by the fake)', async () => {
-    const writer = eventWriterForInvocation(
-      { TABLESTORE_ENDPOINT: fake.endpoint, TABLESTORE_INSTANCE: INSTANCE, EVENTS_TABLE: 'events' },
-      { attemptTimeoutMs: 400, deadlineMs: 1000 },
-    )({ credentials: CREDENTIALS });
+    const writer = new TablestoreEventWriter(putRow({ attemptTimeoutMs: 400, deadlineMs: 1000 }), 'events');
     expect(await writer.put(event('e-1'))).to.equal('stored');
     expect(await sdkStore().get('e-1')).to.deep.equal(event('e-1'));
     expect(fake.rawRow('events', 'e-1')?.get('eventTime')).to.equal(1764230400123n);

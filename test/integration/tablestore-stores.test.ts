@@ -2,8 +2,15 @@ import { expect } from 'chai';
 import { allRows, createTablestoreClient } from '../../lib/aliyun/tablestore-client';
 import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
 import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
+import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
+import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';
+import { TablestoreRecoveryJournal } from '../../lib/aliyun/tablestore-recovery-journal';
 import { approvalStoreContract } from '../contract/approval-store.contract';
+import { deliveryStoreContract } from '../contract/delivery-store.contract';
 import { eventStoreContract } from '../contract/event-store.contract';
+import { parkingStoreContract } from '../contract/parking-store.contract';
+import { recoveryJournalContract } from '../contract/recovery-journal.contract';
+import { RecordingLogger } from '../support/recording-logger';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
 
 const CREDENTIALS = { accessKeyId: 'LTAIfakeKeyId', accessKeySecret: 'fake-secret-for-the-loopback-fake' };
@@ -16,7 +23,13 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
     fake = await new TablestoreWireFake({
       instance: 'fake-instance',
       ...CREDENTIALS,
-      tables: { events: 'eventId', approvals: 'processInstanceId' },
+      tables: {
+        events: 'eventId',
+        approvals: 'processInstanceId',
+        deliveries: 'eventId',
+        journal: 'rowId',
+        parked: 'eventId',
+      },
     }).start();
   });
 
@@ -96,6 +109,27 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
     'Tablestore (wire-level loopback fake)',
     async () => new TablestoreApprovalStore(client(), 'approvals'),
   );
+  deliveryStoreContract(
+    'Tablestore (wire-level loopback fake)',
+    async () => new TablestoreDeliveryStore(client(), 'deliveries'),
+  );
+  recoveryJournalContract(
+    'Tablestore (wire-level loopback fake)',
+    async () => new TablestoreRecoveryJournal(client(), 'journal', new RecordingLogger()),
+  );
+  parkingStoreContract('Tablestore (wire-level loopback fake)', async () => ({
+    store: new TablestoreParkingStore(client(), 'parked'),
+    read: async (eventId) => {
+      const row = fake.rawRow('parked', eventId);
+      if (!row) return undefined;
+      return {
+        eventType: String(row.get('eventType')),
+        reason: String(row.get('reason')),
+        record: String(row.get('record')),
+        attempts: Number(row.get('attempts')),
+      };
+    },
+  }));
 });
 
 /**

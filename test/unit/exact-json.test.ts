@@ -3,7 +3,7 @@ import type { ApprovalChange } from '../../lib/core/approval-projection';
 import { approvalChangeFor } from '../../lib/core/approval-projection';
 import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
 import { parseEvent } from '../../lib/dingtalk/event-payload';
-import { parseExactJson } from '../../lib/dingtalk/exact-json';
+import { compactJson, parseExactJson, quoteUnsafeIntegers } from '../../lib/dingtalk/exact-json';
 import { epochMillis } from '../../lib/dingtalk/values';
 import { RecordingLogger } from '../support/recording-logger';
 
@@ -62,5 +62,26 @@ describe('exact JSON and value coercers (one of each, shared by identity, recove
       'e',
     );
     expect(change?.task?.fields.createTime).to.equal(1663143335000);
+  });
+});
+
+describe('compactJson', () => {
+  it('GIVEN pretty JSON with spaces and escaped quotes in strings WHEN compacted THEN only the whitespace between tokens goes', () => {
+    expect(compactJson('{ "a" : "x y \\" z" ,\n\t"b": [ 1 , 9007199254740993 ] }')).to.equal(
+      '{"a":"x y \\" z","b":[1,9007199254740993]}',
+    );
+  });
+});
+
+describe('quoteUnsafeIntegers', () => {
+  it('GIVEN integers beyond 2^53 outside strings WHEN quoted THEN only those change', () => {
+    expect(
+      quoteUnsafeIntegers(
+        '{"a":9007199254740993,"b":9007199254740991,"c":"9007199254740993 x","d":-9007199254740993,"e":1e400,"f":[12345678901234567890]}',
+      ),
+    ).to.equal(
+      '{"a":"9007199254740993","b":9007199254740991,"c":"9007199254740993 x","d":"-9007199254740993","e":1e400,"f":["12345678901234567890"]}',
+    );
+    expect(quoteUnsafeIntegers('{"s":"a\\"9007199254740993"}')).to.equal('{"s":"a\\"9007199254740993"}');
   });
 });

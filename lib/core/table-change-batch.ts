@@ -2,7 +2,7 @@ import type { Logger } from './logger';
 import type { StoredEvent } from './stored-event';
 
 /**
- * The batch policy of a stream consumer whose platform has no per-record retry or dead-letter queue
+ * The batch policy of a table-change consumer whose platform has no per-record retry or dead-letter queue
  * (the Tablestore trigger retries a failed invocation until the stream log expires): each record gets a
  * few tries, then is parked with its reason and the batch goes on. Only a failure to park fails the
  * invocation (then the whole batch is retried; processing is idempotent). Records are processed one
@@ -11,7 +11,7 @@ import type { StoredEvent } from './stored-event';
  */
 
 /** One stream record, decoded once by the adapter that received it. */
-export type StreamEntry =
+export type TableChange =
   | { kind: 'event'; event: StoredEvent; raw: () => string }
   | { kind: 'skip' }
   | { kind: 'malformed'; eventId: string; reason: string; raw: () => string };
@@ -27,7 +27,7 @@ export interface ParkingStore {
   }): Promise<void>;
 }
 
-export interface StreamBatchReport {
+export interface TableChangeReport {
   processed: number;
   parked: number;
   skipped: number;
@@ -35,7 +35,7 @@ export interface StreamBatchReport {
   deferred: number;
 }
 
-export interface StreamBatchDependencies {
+export interface TableChangeBatchDependencies {
   /** `attemptNow: false` when the batch is short of time: record the delivery, leave the attempt. */
   process: (event: StoredEvent, options: { attemptNow: boolean }) => Promise<void>;
   parking: ParkingStore;
@@ -49,13 +49,13 @@ export interface StreamBatchDependencies {
   attemptReserveMs?: number;
 }
 
-export async function processStreamBatch(
-  entries: readonly StreamEntry[],
-  deps: StreamBatchDependencies,
-): Promise<StreamBatchReport> {
+export async function processTableChanges(
+  entries: readonly TableChange[],
+  deps: TableChangeBatchDependencies,
+): Promise<TableChangeReport> {
   const attempts = deps.attempts ?? 3;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const report: StreamBatchReport = { processed: 0, parked: 0, skipped: 0, deferred: 0 };
+  const report: TableChangeReport = { processed: 0, parked: 0, skipped: 0, deferred: 0 };
   const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const attemptReserve = deps.attemptReserveMs ?? 15_000;
   for (const entry of entries) {

@@ -4,7 +4,6 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DingTalkApiOptions } from '../../lib/dingtalk/open-api';
 import { DingTalkApi, DingTalkApiError, DingTalkUnreachableError } from '../../lib/dingtalk/open-api';
-import { compactJson, quoteUnsafeIntegers } from '../../lib/dingtalk/exact-json';
 
 /** A scripted loopback HTTP peer: each request gets the next scripted answer (DingTalk's JSON envelope). */
 type Answer = { status?: number; body: unknown } | 'hang';
@@ -181,26 +180,5 @@ describe('DingTalkApi (against scripted loopback HTTP peers)', () => {
         expect(page.hasMore).to.equal(false);
       },
     );
-  });
-});
-
-describe('compactJson', () => {
-  it('GIVEN pretty JSON with spaces and escaped quotes in strings WHEN compacted THEN only the whitespace between tokens goes', () => {
-    expect(compactJson('{ "a" : "x y \\" z" ,\n\t"b": [ 1 , 9007199254740993 ] }')).to.equal(
-      '{"a":"x y \\" z","b":[1,9007199254740993]}',
-    );
-  });
-});
-
-describe('quoteUnsafeIntegers', () => {
-  it('GIVEN integers beyond 2^53 outside strings WHEN quoted THEN only those change', () => {
-    expect(
-      quoteUnsafeIntegers(
-        '{"a":9007199254740993,"b":9007199254740991,"c":"9007199254740993 x","d":-9007199254740993,"e":1e400,"f":[12345678901234567890]}',
-      ),
-    ).to.equal(
-      '{"a":"9007199254740993","b":9007199254740991,"c":"9007199254740993 x","d":"-9007199254740993","e":1e400,"f":["12345678901234567890"]}',
-    );
-    expect(quoteUnsafeIntegers('{"s":"a\\"9007199254740993"}')).to.equal('{"s":"a\\"9007199254740993"}');
   });
 });

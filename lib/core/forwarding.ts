@@ -3,7 +3,7 @@ import type { EventStore, StoredEvent } from './stored-event';
 
 /**
  * Forwarding with a delivery record per event (one destination: FORWARD_URL), as webhook platforms keep
- * one: `pending` → `delivered`, or `failed` once the retry schedule is spent. The stream consumer
+ * one: `pending` → `delivered`, or `failed` once the retry schedule is spent. The table-change consumer
  * creates the record and makes one short attempt; a failed attempt schedules the next one instead of
  * failing the stream record, so a receiver outage never holds the stream up. A scheduled function
  * (every minute in the cloud, every 5 s under `npm start`) makes the attempts that are due.
@@ -39,8 +39,8 @@ export interface EventForwarder {
 
 /** The storage port for delivery records. One adapter per technology. */
 export interface DeliveryStore {
-  /** Stores `initial` unless a record exists; returns whichever is stored. */
-  open(initial: Delivery): Promise<Delivery>;
+  /** Stores `initial` unless a record for its event exists; false when one did (nothing written). */
+  create(initial: Delivery): Promise<boolean>;
   /** Writes `next` iff the stored revision is still `next.revision - 1`; false when someone else wrote. */
   update(next: Delivery): Promise<boolean>;
   get(eventId: string): Promise<Delivery | undefined>;
@@ -134,6 +134,14 @@ export function createForwarding(deps: ForwardingDependencies) {
     }
   }
 
+  /** The event's delivery record: the stored one, or `initial` once created (create-or-read). */
+  async function open(initial: Delivery): Promise<Delivery> {
+    if (await deliveries.create(initial)) return initial;
+    const existing = await deliveries.get(initial.eventId);
+    if (!existing) throw new Error(`delivery ${initial.eventId} exists but cannot be read`);
+    return existing;
+  }
+
   function opened(event: StoredEvent): Delivery {
     return {
       eventId: event.eventId,
@@ -153,7 +161,7 @@ export function createForwarding(deps: ForwardingDependencies) {
      * record finds the record and attempts only if it is still pending and due. Store failures throw.
      */
     async onStored(event: StoredEvent, options: { attemptNow: boolean }): Promise<Delivery> {
-      const delivery = await deliveries.open(opened(event));
+      const delivery = await open(opened(event));
       const due = delivery.status === 'pending' && (delivery.nextAttemptAt ?? '') <= iso(now());
       return options.attemptNow && due ? attempt(delivery, event) : delivery;
     },
@@ -210,7 +218,7 @@ export function createForwarding(deps: ForwardingDependencies) {
           outcomes.push({ eventId, status: 'missing' });
           continue;
         }
-        const delivery = await deliveries.open(opened(event));
+        const delivery = await open(opened(event));
         outcomes.push({ eventId, status: (await attempt(delivery, event, true)).status });
       }
       return outcomes;

@@ -35,7 +35,7 @@ const STREAM_BACKLOG_MS = 120_000;
 
 const plaintext = (event: ApprovalEvent) => JSON.stringify(event.payload);
 
-describe('stream processing end to end (callback → DynamoDB Local stream → projection / webhook)', function () {
+describe('table-change processing end to end (callback → DynamoDB Local stream → projection / webhook)', function () {
   this.timeout(300_000);
 
   describe('approval projection under npm start', () => {

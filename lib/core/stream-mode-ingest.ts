@@ -1,10 +1,11 @@
-import { eventIdentity, UNKNOWN_EVENT_TYPE } from '../dingtalk/event-payload';
+import { eventIdentity, payloadCorpId, payloadEventTime, payloadEventType } from '../dingtalk/event-payload';
 import { parseExactJson } from '../dingtalk/exact-json';
 import type { StreamAck, StreamFrame } from '../dingtalk/stream-protocol';
 import { epochMillis, isObject, text } from '../dingtalk/values';
 import type { Logger } from './logger';
 import { errorSummary } from './logger';
 import type { EventWriter, StoredEvent } from './stored-event';
+import { storedEventOf } from './stored-event';
 
 /**
  * Stream Mode's ingest: an EVENT frame becomes the same stored event a push of that event would
@@ -25,8 +26,7 @@ export function storedEventFromStreamFrame(
     }
   })();
   const data = isObject(parsed) ? parsed : {};
-  const eventType =
-    text(frame.headers.eventType) ?? text(data.EventType ?? data.eventType) ?? UNKNOWN_EVENT_TYPE;
+  const eventType = text(frame.headers.eventType) ?? payloadEventType(data);
   // The event id travels in the headers; the identity rule is the push's (once-only approval
   // transitions by transition, so a pushed and a streamed copy of one meet), else that id.
   const eventId = eventIdentity(
@@ -34,23 +34,23 @@ export function storedEventFromStreamFrame(
     { ...data, eventId: text(frame.headers.eventId) ?? data.eventId },
     frame.data,
   );
-  const corpId = text(frame.headers.eventCorpId) ?? text(data.corpId ?? data.CorpId);
-  const eventTime = epochMillis(frame.headers.eventBornTime) ?? epochMillis(data.EventTime ?? data.eventTime);
+  const corpId = text(frame.headers.eventCorpId) ?? payloadCorpId(data);
+  const eventTime = epochMillis(frame.headers.eventBornTime) ?? payloadEventTime(data);
   const processInstanceId = text(data.processInstanceId);
-  return {
-    eventId,
-    eventType,
-    receivedAt: new Date(receivedAtMs).toISOString(),
-    ownerKey: appKey,
-    payload: frame.data,
-    source: 'stream',
-    ...(corpId ? { corpId } : {}),
-    ...(eventTime !== undefined ? { eventTime } : {}),
-    ...(processInstanceId ? { processInstanceId } : {}),
-  };
+  return storedEventOf(
+    {
+      eventId,
+      eventType,
+      plaintext: frame.data,
+      ...(corpId ? { corpId } : {}),
+      ...(eventTime !== undefined ? { eventTime } : {}),
+      ...(processInstanceId ? { processInstanceId } : {}),
+    },
+    { receivedAtMs, ownerKey: appKey, source: 'stream' },
+  );
 }
 
-export function createStreamIngest(deps: {
+export function createStreamModeIngest(deps: {
   store: EventWriter;
   logger: Logger;
   appKey: string;

@@ -1,0 +1,35 @@
+import type { RetryReport } from '../../core/forwarding';
+import { createLogger } from '../../startup/logger';
+import type { Env } from '../../startup/settings';
+import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
+import { loadAliyunDeliveryRetrySettings } from '../aliyun-settings';
+import type { FcContext } from '../fc-context';
+import { remainingMsFor } from '../fc-context';
+import { perTablestoreClient, tablestoreForwarding } from './parts';
+
+/** serverless.aliyun.yml's timeout for this function, when the context lacks it. */
+const TIMEOUT_SECONDS = 60;
+
+/** The timer-triggered delivery retries: the attempts that are due (core/forwarding.ts). */
+export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<RetryReport> {
+  const settings = loadAliyunDeliveryRetrySettings(env);
+  const logger = createLogger();
+  const forwarding = settings.forwarding;
+  const forwarder = forwarding ? new StandardWebhookForwarder(forwarding.forward) : undefined;
+  const assemble = perTablestoreClient(settings.tablestore, (client) =>
+    forwarding && forwarder
+      ? tablestoreForwarding(client, settings.eventsTable, forwarding, forwarder, logger)
+      : undefined,
+  );
+  return async (context) => {
+    if (!forwarding) return { due: 0, delivered: 0, rescheduled: 0, failed: 0, deferred: 0 };
+    const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);
+    const report = await assemble(context)!.retryDue({
+      remainingMs,
+      reserveMs: forwarding.forward.timeoutMs + 5_000,
+      limit: 500,
+    });
+    logger.info('delivery retries done', { ...report });
+    return report;
+  };
+}

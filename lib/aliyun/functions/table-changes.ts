@@ -1,0 +1,65 @@
+import type { TableChangeReport } from '../../core/table-change-batch';
+import { processTableChanges } from '../../core/table-change-batch';
+import { createStoredEventProcessor } from '../../core/stored-event-processing';
+import { createLogger } from '../../startup/logger';
+import type { Env } from '../../startup/settings';
+import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
+import { loadAliyunTableChangeSettings } from '../aliyun-settings';
+import type { FcContext } from '../fc-context';
+import { remainingMsFor } from '../fc-context';
+import { TablestoreApprovalStore } from '../tablestore-approval-store';
+import { TablestoreParkingStore } from '../tablestore-parking-store';
+import { decodeTablestoreTrigger } from '../tablestore-trigger';
+import { perTablestoreClient, tablestoreForwarding } from './parts';
+
+/** serverless.aliyun.yml's timeout for this function (the trigger's cap), when the context lacks it. */
+const TIMEOUT_SECONDS = 60;
+
+/**
+ * The events table's change consumer (Tablestore trigger, CBOR payload): the same processing as on AWS,
+ * under the batch policy of a platform without per-record retries (core/table-change-batch.ts), on a
+ * deadline. Stores, processor and forwarding are built once per credential set, not per invocation.
+ */
+export function aliyunTableChangeConsumer(
+  env: Env,
+): (payload: Buffer, context?: FcContext) => Promise<TableChangeReport> {
+  const settings = loadAliyunTableChangeSettings(env);
+  const logger = createLogger();
+  const forwarder = settings.forwarding
+    ? new StandardWebhookForwarder(settings.forwarding.forward)
+    : undefined;
+  const assemble = perTablestoreClient(settings.tablestore, (client) => ({
+    process: createStoredEventProcessor({
+      approvals: new TablestoreApprovalStore(client, settings.approvalsTable),
+      ...(settings.forwarding && forwarder
+        ? {
+            forwarding: tablestoreForwarding(
+              client,
+              settings.eventsTable,
+              settings.forwarding,
+              forwarder,
+              logger,
+            ),
+          }
+        : {}),
+      logger,
+    }),
+    parking: new TablestoreParkingStore(client, settings.parkedTable),
+  }));
+  // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts.
+  const attemptReserveMs = (settings.forwarding?.forward.timeoutMs ?? 0) + 10_000;
+
+  return async (payload, context) => {
+    const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);
+    const { process, parking } = assemble(context);
+    const report = await processTableChanges(decodeTablestoreTrigger(payload), {
+      process,
+      parking,
+      logger,
+      remainingMs,
+      attemptReserveMs,
+    });
+    logger.info('stream batch done', { ...report });
+    return report;
+  };
+}

@@ -1,0 +1,125 @@
+import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardSettings } from '../startup/settings';
+import {
+  loadSettings,
+  optionalUrl,
+  readBodyLimit,
+  readDingTalkApiSettings,
+  readDingTalkSettings,
+  readForwardSettings,
+  tableName,
+} from '../startup/settings';
+
+/**
+ * The AWS functions' settings, one loader per function, each reading only the variables that function
+ * is given (serverless.aws.yml): the neutral settings (lib/startup/settings.ts) plus where DynamoDB is.
+ * Secrets arrive already resolved from SSM (lib/startup/secrets.ts).
+ */
+
+/** Where DynamoDB is: Lambda sets AWS_REGION; DYNAMODB_ENDPOINT only for DynamoDB Local. */
+export interface DynamoDbSettings {
+  region: string;
+  endpoint?: string;
+  /** AWS_ACCESS_KEY_ID is set: a local endpoint gets those keys, else a dummy pair. */
+  hasCredentials: boolean;
+}
+
+/** Forwarding with the table its delivery records live in. */
+export interface AwsForwardingSettings {
+  forward: ForwardSettings;
+  deliveriesTable: string;
+}
+
+export interface AwsCallbackSettings {
+  dingtalk: DingTalkSettings;
+  maxBodyBytes: number;
+  eventsTable: string;
+  dynamoDb: DynamoDbSettings;
+}
+
+export interface AwsTableChangeSettings {
+  /** Where the parts of a split payload are read from (events-table-item.ts). */
+  eventsTable: string;
+  approvalsTable: string;
+  dynamoDb: DynamoDbSettings;
+  /** Present when FORWARD_URL is set. */
+  forwarding?: AwsForwardingSettings;
+}
+
+export interface AwsDeliveryRetrySettings {
+  eventsTable: string;
+  dynamoDb: DynamoDbSettings;
+  /** Without FORWARD_URL there is nothing to retry. */
+  forwarding?: AwsForwardingSettings;
+}
+
+export interface AwsRecoverySettings {
+  api: DingTalkApiSettings;
+  eventsTable: string;
+  journalTable: string;
+  /** The SQS queue that keeps a page the journal could not take in time. */
+  fallbackQueueUrl?: string;
+  dynamoDb: DynamoDbSettings;
+}
+
+/** Lambda sets AWS_REGION; outside Lambda (CLI, tests; DynamoDB Local ignores it) us-east-1. */
+export function awsRegion(env: Env): string {
+  return env.AWS_REGION?.trim() || 'us-east-1';
+}
+
+export function readDynamoDbSettings(env: Env, problems: string[]): DynamoDbSettings {
+  const endpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT', problems);
+  const region = awsRegion(env);
+  const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID);
+  return { region, hasCredentials, ...(endpoint === undefined ? {} : { endpoint }) };
+}
+
+function readForwarding(env: Env, problems: string[]): AwsForwardingSettings | undefined {
+  const forward = readForwardSettings(env, problems);
+  if (!forward) return undefined;
+  return { forward, deliveriesTable: tableName(env, 'DELIVERIES_TABLE', problems) };
+}
+
+export function loadAwsCallbackSettings(env: Env): AwsCallbackSettings {
+  return loadSettings((problems) => ({
+    dingtalk: readDingTalkSettings(env, problems),
+    eventsTable: tableName(env, 'EVENTS_TABLE', problems),
+    dynamoDb: readDynamoDbSettings(env, problems),
+    maxBodyBytes: readBodyLimit(env, problems),
+  }));
+}
+
+export function loadAwsTableChangeSettings(env: Env): AwsTableChangeSettings {
+  return loadSettings((problems) => {
+    const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+    const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
+    const dynamoDb = readDynamoDbSettings(env, problems);
+    const forwarding = readForwarding(env, problems);
+    return { eventsTable, approvalsTable, dynamoDb, ...(forwarding ? { forwarding } : {}) };
+  });
+}
+
+export function loadAwsDeliveryRetrySettings(env: Env): AwsDeliveryRetrySettings {
+  return loadSettings((problems) => {
+    const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+    const dynamoDb = readDynamoDbSettings(env, problems);
+    const forwarding = readForwarding(env, problems);
+    return { eventsTable, dynamoDb, ...(forwarding ? { forwarding } : {}) };
+  });
+}
+
+export function loadAwsRecoverySettings(env: Env): AwsRecoverySettings {
+  return loadSettings((problems) => {
+    const api = readDingTalkApiSettings(env, problems);
+    const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
+    const journalTable = tableName(env, 'RECOVERY_JOURNAL_TABLE', problems);
+    const fallbackQueueUrl = optionalUrl(env, 'RECOVERY_FALLBACK_QUEUE_URL', problems);
+    const dynamoDb = readDynamoDbSettings(env, problems);
+    return {
+      api,
+      eventsTable,
+      journalTable,
+      dynamoDb,
+      ...(fallbackQueueUrl === undefined ? {} : { fallbackQueueUrl }),
+    };
+  });
+}

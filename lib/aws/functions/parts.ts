@@ -1,0 +1,32 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createForwarding } from '../../core/forwarding';
+import type { Logger } from '../../core/logger';
+import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
+import type { AwsForwardingSettings, DynamoDbSettings } from '../aws-settings';
+import { BACKGROUND_CLIENT_LIMITS, createDynamoDbDocumentClient } from '../dynamodb-client';
+import { DynamoDbDeliveryStore } from '../dynamodb-delivery-store';
+import { DynamoDbEventStore } from '../dynamodb-event-store';
+
+/** Pieces more than one AWS function is built from (the composition root's shared parts). */
+
+/** The DynamoDB client of every function but the callback: off DingTalk's clock. */
+export function backgroundDynamoDbClient(settings: DynamoDbSettings): DynamoDBDocumentClient {
+  return createDynamoDbDocumentClient({ ...settings, ...BACKGROUND_CLIENT_LIMITS });
+}
+
+/** Forwarding on DynamoDB, as the table-change consumer and the retry function both use it. */
+export function dynamoDbForwarding(
+  client: DynamoDBDocumentClient,
+  eventsTable: string,
+  settings: AwsForwardingSettings,
+  logger: Logger,
+) {
+  return createForwarding({
+    deliveries: new DynamoDbDeliveryStore(client, settings.deliveriesTable),
+    events: new DynamoDbEventStore(client, eventsTable),
+    forwarder: new StandardWebhookForwarder(settings.forward),
+    schedule: settings.forward.schedule,
+    logger,
+    now: Date.now,
+  });
+}

@@ -1,0 +1,63 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { errorSummary } from '../../core/logger';
+import { createStoredEventProcessor } from '../../core/stored-event-processing';
+import { initOnce } from '../../startup/init-once';
+import { createLogger } from '../../startup/logger';
+import { withSecretsResolved } from '../../startup/secrets';
+import type { Env } from '../../startup/settings';
+import { loadAwsTableChangeSettings } from '../aws-settings';
+import { DynamoDbApprovalStore } from '../dynamodb-approval-store';
+import { DynamoDbEventStore } from '../dynamodb-event-store';
+import { storedEventFromTableChange } from '../lambda-events';
+import { PowertoolsParameterSource } from '../powertools-parameter-source';
+import { backgroundDynamoDbClient, dynamoDbForwarding } from './parts';
+
+/**
+ * The events table's change consumer (DynamoDB Streams): per-record processing, failures reported as
+ * partial batch failures. A receiver's failure is not a record failure (it schedules a retry); only our
+ * own store failures are retried here. Built once per container: FORWARD_SECRET from SSM when
+ * FORWARD_SECRET_PARAM names it.
+ */
+export function awsTableChangeConsumer(
+  env: Env,
+): (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse> {
+  const logger = createLogger();
+  const ready = initOnce(async () => {
+    const settings = loadAwsTableChangeSettings(
+      await withSecretsResolved(env, new PowertoolsParameterSource()),
+    );
+    const client = backgroundDynamoDbClient(settings.dynamoDb);
+    const processEvent = createStoredEventProcessor({
+      approvals: new DynamoDbApprovalStore(client, settings.approvalsTable),
+      ...(settings.forwarding
+        ? { forwarding: dynamoDbForwarding(client, settings.eventsTable, settings.forwarding, logger) }
+        : {}),
+      logger,
+    });
+    return { events: new DynamoDbEventStore(client, settings.eventsTable), processEvent };
+  });
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+  async function processRecord(record: DynamoDBRecord): Promise<void> {
+    const { events, processEvent } = await ready();
+    const event = await storedEventFromTableChange(record, events);
+    if (!event) return;
+    try {
+      await processEvent(event);
+    } catch (error) {
+      logger.error('event processing failed, will retry', {
+        eventType: event.eventType,
+        eventId: event.eventId,
+        outcome: 'failed',
+        error: errorSummary(error),
+      });
+      throw error;
+    }
+  }
+
+  return async (event, context) => {
+    await ready(); // a configuration problem fails the whole batch (retried), not each record
+    return processPartialResponse(event, processRecord, processor, { context });
+  };
+}

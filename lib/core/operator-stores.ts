@@ -1,0 +1,18 @@
+import type { ApprovalStore } from './approval-projection';
+import type { RecoveryJournal } from './failed-push-recovery';
+import type { DeliveryStore } from './forwarding';
+import type { Logger } from './logger';
+import type { EventStore } from './stored-event';
+
+/**
+ * The stores the CLI and the Stream Mode connector use, by table name, on one client: each cloud's
+ * composition root builds them (lib/aws/functions/stores.ts, lib/aliyun/functions/stores.ts).
+ */
+export interface OperatorStores {
+  events(table: string): EventStore;
+  approvals(table: string): ApprovalStore;
+  deliveries(table: string): DeliveryStore;
+  journal(table: string, logger: Logger): RecoveryJournal;
+  /** Closes the client's idle sockets. */
+  close(): void;
+}

@@ -1,0 +1,226 @@
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../core/forwarding';
+import { AES_KEY_PATTERN } from '../dingtalk/callback-crypto';
+import { WEBHOOK_SECRET_RULE, webhookSigningKey } from '../webhook/webhook-secret';
+
+/**
+ * The cloud-neutral settings (DingTalk, forwarding, the body limit, Stream Mode) and the machinery every
+ * settings loader uses: read once from the environment, validated, with errors that name the variable
+ * and never its value. Each cloud's own settings (tables, regions, endpoints) are read by its loader
+ * (lib/aws/aws-settings.ts, lib/aliyun/aliyun-settings.ts) with the same machinery. There are no silent
+ * defaults for secrets: local tooling supplies development values explicitly.
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Runs `read`, which reports every problem it finds in `problems`, and throws them all at once: an
+ * operator fixes a configuration in one go, not one variable per deploy.
+ */
+export function loadSettings<T>(read: (problems: string[]) => T): T {
+  const problems: string[] = [];
+  const settings = read(problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+export interface DingTalkSettings {
+  token: string;
+  aesKey: string;
+  ownerKeys: string[];
+}
+
+/** Access to DingTalk's open API (registration, failed-push recovery). */
+export interface DingTalkApiSettings {
+  appKey: string;
+  appSecret: string;
+  /** Default https://oapi.dingtalk.com; a stand-in on loopback in tests. */
+  baseUrl?: string;
+}
+
+/** DingTalk Stream Mode: the app's credentials, the gateway's base (tests only) and the connection's timers. */
+export interface StreamModeSettings {
+  appKey: string;
+  appSecret: string;
+  /** DINGTALK_OPENAPI_BASE: the gateway's base URL (a loopback stand-in in tests). */
+  baseUrl?: string;
+  /** DINGTALK_STREAM_BACKOFF_MS: the first reconnect delay. */
+  backoffMs?: number;
+  /** DINGTALK_STREAM_HEARTBEAT_MS: how often the connection is checked. */
+  heartbeatMs?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The largest body whose event can always be stored: its plaintext (at most 3/4 of the base64 body)
+ * fits a Tablestore column (2 MB) and a DynamoDB transaction of compressed parts (4 MB).
+ */
+export const MAX_STORABLE_BODY_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 3000;
+
+/** Forwarding to one internal system (FORWARD_URL); where its delivery records live is each cloud's. */
+export interface ForwardSettings {
+  url: string;
+  secret: string;
+  /** Per attempt: the table-change consumer never waits longer on a receiver. */
+  timeoutMs: number;
+  /** Retry delays in ms (FORWARD_RETRY_SCHEDULE). */
+  schedule: number[];
+}
+
+export function loadDingTalkSettings(env: Env): DingTalkSettings {
+  return loadSettings((problems) => readDingTalkSettings(env, problems));
+}
+
+export function loadDingTalkApiSettings(env: Env): DingTalkApiSettings {
+  return loadSettings((problems) => readDingTalkApiSettings(env, problems));
+}
+
+/** Forwarding as the CLI's `replay` needs it: FORWARD_URL and FORWARD_SECRET must be set. */
+export function loadForwardSettings(env: Env): ForwardSettings {
+  return loadSettings((problems) => {
+    const forward = readForwardSettings(env, problems);
+    if (!forward) problems.push('FORWARD_URL is not set');
+    return forward as ForwardSettings;
+  });
+}
+
+export function loadStreamModeSettings(env: Env): StreamModeSettings {
+  return loadSettings((problems) => {
+    const appKey = required(env, 'DINGTALK_APP_KEY', problems);
+    const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
+    const baseUrl = optionalUrl(env, 'DINGTALK_OPENAPI_BASE', problems);
+    const backoffMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_BACKOFF_MS', problems);
+    const heartbeatMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_HEARTBEAT_MS', problems);
+    return {
+      appKey,
+      appSecret,
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+      ...(backoffMs === undefined ? {} : { backoffMs }),
+      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+    };
+  });
+}
+
+export function readDingTalkSettings(env: Env, problems: string[]): DingTalkSettings {
+  const token = required(env, 'DINGTALK_TOKEN', problems);
+  if (token && !/^[\x21-\x7e]{3,63}$/.test(token)) {
+    problems.push('DINGTALK_TOKEN must be 3-63 printable ASCII characters without spaces');
+  }
+  const aesKey = required(env, 'DINGTALK_AES_KEY', problems);
+  if (aesKey && !AES_KEY_PATTERN.test(aesKey)) {
+    problems.push(
+      `DINGTALK_AES_KEY must be exactly 43 characters of [A-Za-z0-9] (got ${aesKey.length} characters)`,
+    );
+  }
+  const ownerKeys = (required(env, 'DINGTALK_OWNER_KEY', problems) ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  if (env.DINGTALK_OWNER_KEY && ownerKeys.length === 0) {
+    problems.push('DINGTALK_OWNER_KEY must list at least one owner key (appKey, corpId or suiteKey)');
+  }
+  return { token, aesKey, ownerKeys };
+}
+
+export function readDingTalkApiSettings(env: Env, problems: string[]): DingTalkApiSettings {
+  const appKey = required(env, 'DINGTALK_APP_KEY', problems);
+  const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
+  const baseUrl = optionalUrl(env, 'DINGTALK_API_BASE', problems);
+  return { appKey, appSecret, ...(baseUrl === undefined ? {} : { baseUrl }) };
+}
+
+/**
+ * FORWARD_URL and its settings; undefined when FORWARD_URL is unset (forwarding off). Decrypted events
+ * carry personal data: plain http only to this machine, or when FORWARD_ALLOW_HTTP says so.
+ */
+export function readForwardSettings(env: Env, problems: string[]): ForwardSettings | undefined {
+  const url = optionalUrl(env, 'FORWARD_URL', problems);
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+    if (env.FORWARD_ALLOW_HTTP?.trim() !== 'true') {
+      problems.push(
+        'FORWARD_URL must be https:// (plain http:// only to loopback, or with FORWARD_ALLOW_HTTP=true): forwarded events carry personal data',
+      );
+    }
+  } else if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    problems.push('FORWARD_URL must be an http(s) URL');
+  }
+  const secret = required(env, 'FORWARD_SECRET', problems);
+  if (secret && !webhookSigningKey(secret)) problems.push(`FORWARD_SECRET must be ${WEBHOOK_SECRET_RULE}`);
+  const timeoutMs = positiveInteger(env, 'FORWARD_TIMEOUT_MS', DEFAULT_FORWARD_TIMEOUT_MS, problems);
+  const scheduleText = env.FORWARD_RETRY_SCHEDULE?.trim() || DEFAULT_RETRY_SCHEDULE;
+  const schedule = parseRetrySchedule(scheduleText);
+  if (!schedule) {
+    problems.push('FORWARD_RETRY_SCHEDULE must be durations separated by commas, such as 5s,5m,30m,2h');
+  }
+  return { url, secret, timeoutMs, schedule: schedule ?? [] };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+export function readBodyLimit(env: Env, problems: string[]): number {
+  const limit = positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, problems);
+  if (limit > MAX_STORABLE_BODY_BYTES) {
+    problems.push(
+      `MAX_BODY_BYTES must be at most ${MAX_STORABLE_BODY_BYTES}: larger events could not be stored`,
+    );
+  }
+  return limit;
+}
+
+export function tableName(env: Env, name: string, problems: string[]): string {
+  const value = required(env, name, problems);
+  if (value && !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) {
+    problems.push(`${name} must be a table name (3-255 of [A-Za-z0-9_.-])`);
+  }
+  return value;
+}
+
+export function required(env: Env, name: string, problems: string[]): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    problems.push(`${name} is not set`);
+    return '';
+  }
+  return value.trim();
+}
+
+export function optionalUrl(env: Env, name: string, problems: string[]): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  try {
+    new URL(value);
+  } catch {
+    problems.push(`${name} must be a URL such as http://localhost:8000`);
+  }
+  return value;
+}
+
+export function positiveInteger(env: Env, name: string, fallback: number, problems: string[]): number {
+  return optionalPositiveInteger(env, name, problems) ?? fallback;
+}
+
+function optionalPositiveInteger(env: Env, name: string, problems: string[]): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^[1-9]\d{0,9}$/.test(value)) {
+    problems.push(`${name} must be a positive integer`);
+    return undefined;
+  }
+  return Number(value);
+}

@@ -1,0 +1,191 @@
+import type { RecoveryJournal, JournalPage, FallbackPlace } from '../../lib/core/failed-push-recovery';
+import { journalRows, newPageId, pagesFromRows } from '../../lib/core/journal-pages';
+import type { JournalRow } from '../../lib/core/journal-pages';
+import type { Delivery, DeliveryStatus, DeliveryStore } from '../../lib/core/forwarding';
+import { newestFirst } from '../../lib/core/listing';
+import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../../lib/core/stored-event';
+import type { ParkingStore } from '../../lib/core/table-change-batch';
+
+/**
+ * In-memory adapters of the core's ports, for the core's unit tests: each keeps the port's contract (the
+ * same contract suites run against them and against DynamoDB Local and the Tablestore wire fake), and
+ * each can be told to fail, so a test plays a store outage without a network. Values are copied in and
+ * out, as a store's would be.
+ */
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Makes the next `times` calls of a port's methods reject with `error` (a store outage). */
+export class Faults {
+  private remaining = 0;
+  private error: Error = new Error('store unavailable');
+
+  failNext(times: number, error = new Error('store unavailable')): void {
+    this.remaining = times;
+    this.error = error;
+  }
+
+  check(): void {
+    if (this.remaining > 0) {
+      this.remaining--;
+      throw this.error;
+    }
+  }
+}
+
+export class InMemoryEventStore implements EventStore {
+  readonly events = new Map<string, StoredEvent>();
+  readonly faults = new Faults();
+
+  async put(event: StoredEvent): Promise<PutOutcome> {
+    this.faults.check();
+    if (this.events.has(event.eventId)) return 'duplicate';
+    this.events.set(event.eventId, copy(event));
+    return 'stored';
+  }
+
+  async get(eventId: string): Promise<StoredEvent | undefined> {
+    this.faults.check();
+    const event = this.events.get(eventId);
+    return event && copy(event);
+  }
+
+  async list(query: EventQuery): Promise<StoredEvent[]> {
+    this.faults.check();
+    const found = [...this.events.values()].filter(
+      (event) =>
+        (query.eventType === undefined || event.eventType === query.eventType) &&
+        (query.since === undefined || event.receivedAt >= query.since),
+    );
+    return newestFirst(found, (event) => event.receivedAt)
+      .slice(0, query.limit)
+      .map(copy);
+  }
+}
+
+export class InMemoryDeliveryStore implements DeliveryStore {
+  readonly records = new Map<string, Delivery>();
+  readonly faults = new Faults();
+  /** Runs before an update is checked: a test's other writer moving the record on (a lost race). */
+  beforeUpdate?: (next: Delivery) => void;
+
+  async create(initial: Delivery): Promise<boolean> {
+    this.faults.check();
+    if (this.records.has(initial.eventId)) return false;
+    this.records.set(initial.eventId, copy(initial));
+    return true;
+  }
+
+  async update(next: Delivery): Promise<boolean> {
+    this.faults.check();
+    const hook = this.beforeUpdate;
+    this.beforeUpdate = undefined;
+    hook?.(next);
+    const stored = this.records.get(next.eventId);
+    if (!stored || stored.revision !== next.revision - 1) return false;
+    this.records.set(next.eventId, copy(next));
+    return true;
+  }
+
+  async get(eventId: string): Promise<Delivery | undefined> {
+    this.faults.check();
+    const record = this.records.get(eventId);
+    return record && copy(record);
+  }
+
+  async due(now: string, limit: number): Promise<Delivery[]> {
+    this.faults.check();
+    return [...this.records.values()]
+      .filter((d) => d.status === 'pending' && d.nextAttemptAt !== undefined && d.nextAttemptAt <= now)
+      .sort((a, b) =>
+        a.nextAttemptAt! < b.nextAttemptAt! ? -1 : a.nextAttemptAt! > b.nextAttemptAt! ? 1 : 0,
+      )
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async list(query: { status?: DeliveryStatus; since?: string; limit: number }): Promise<Delivery[]> {
+    this.faults.check();
+    const found = [...this.records.values()].filter(
+      (d) =>
+        (query.status === undefined || d.status === query.status) &&
+        (query.since === undefined || d.receivedAt >= query.since),
+    );
+    return newestFirst(found, (d) => d.receivedAt)
+      .slice(0, query.limit)
+      .map(copy);
+  }
+}
+
+/** Journal rows as a store keeps them, laid out by core/journal-pages.ts like the real adapters. */
+export class InMemoryRecoveryJournal implements RecoveryJournal {
+  readonly rows = new Map<string, JournalRow>();
+  readonly faults = new Faults();
+  /** The order of calls, for tests of what happens before what. */
+  readonly calls: string[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async probe(): Promise<void> {
+    this.calls.push('probe');
+    this.faults.check();
+  }
+
+  async pending(): Promise<JournalPage[]> {
+    this.calls.push('pending');
+    this.faults.check();
+    return pagesFromRows([...this.rows.values()]).pages;
+  }
+
+  async save(raw: string): Promise<JournalPage> {
+    this.calls.push('save');
+    this.faults.check();
+    const id = newPageId(raw, this.now());
+    const rows = journalRows(id, raw, this.now(), 64 * 1024);
+    for (const row of rows) this.rows.set(row.rowId, row);
+    return { id, raw, rowIds: rows.map((row) => row.rowId) };
+  }
+
+  async done(page: JournalPage): Promise<void> {
+    this.calls.push('done');
+    this.faults.check();
+    for (const rowId of page.rowIds) this.rows.delete(rowId);
+  }
+}
+
+export type ParkedEntry = Parameters<ParkingStore['park']>[0];
+
+export class InMemoryParkingStore implements ParkingStore {
+  readonly parked = new Map<string, ParkedEntry>();
+  readonly faults = new Faults();
+
+  /** Bounded as the Tablestore adapter bounds them. */
+  async park(entry: ParkedEntry): Promise<void> {
+    this.faults.check();
+    this.parked.set(entry.eventId, {
+      ...copy(entry),
+      reason: entry.reason.slice(0, 2000),
+      record: entry.record.slice(0, 100_000),
+    });
+  }
+}
+
+export class InMemoryFallbackPlace implements FallbackPlace {
+  readonly name = 'memory';
+  readonly kept: string[] = [];
+  readonly faults = new Faults();
+
+  async keep(raw: string): Promise<void> {
+    this.faults.check();
+    this.kept.push(raw);
+  }
+
+  async take(): Promise<Array<{ raw: string; ack: () => Promise<void> }>> {
+    return this.kept.map((raw) => ({
+      raw,
+      ack: async () => {
+        this.kept.splice(this.kept.indexOf(raw), 1);
+      },
+    }));
+  }
+}

@@ -1,0 +1,29 @@
+import { deliveryStoreContract } from '../contract/delivery-store.contract';
+import { eventStoreContract } from '../contract/event-store.contract';
+import { parkingStoreContract } from '../contract/parking-store.contract';
+import { recoveryJournalContract } from '../contract/recovery-journal.contract';
+import {
+  InMemoryDeliveryStore,
+  InMemoryEventStore,
+  InMemoryParkingStore,
+  InMemoryRecoveryJournal,
+} from '../support/in-memory-stores';
+
+/** The in-memory fakes the core's unit tests use keep the same contracts as the real adapters. */
+describe('in-memory store fakes (test/support/in-memory-stores.ts)', () => {
+  eventStoreContract('in memory', async () => new InMemoryEventStore());
+  deliveryStoreContract('in memory', async () => new InMemoryDeliveryStore());
+  recoveryJournalContract('in memory', async () => new InMemoryRecoveryJournal());
+  parkingStoreContract('in memory', async () => {
+    const store = new InMemoryParkingStore();
+    return {
+      store,
+      read: async (eventId) => {
+        const entry = store.parked.get(eventId);
+        if (!entry) return undefined;
+        const { eventId: _id, ...row } = entry;
+        return row;
+      },
+    };
+  });
+});

@@ -1,0 +1,255 @@
+import { expect } from 'chai';
+import { loadAwsCallbackSettings, loadAwsTableChangeSettings } from '../../lib/aws/aws-settings';
+import { parseRetrySchedule } from '../../lib/core/forwarding';
+import { loadAliyunTableChangeSettings, loadTablestoreSettings } from '../../lib/aliyun/aliyun-settings';
+import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadStreamModeSettings } from '../../lib/startup/settings';
+
+const valid = {
+  DINGTALK_TOKEN: 'token123',
+  DINGTALK_AES_KEY: '4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij',
+  DINGTALK_OWNER_KEY: 'dingappkey, dingcorp ,',
+  EVENTS_TABLE: 'dingtalk-callback-events-dev',
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadAwsCallbackSettings(env);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  return [];
+}
+
+describe('loadAwsCallbackSettings', () => {
+  it('GIVEN a complete environment WHEN loaded THEN owner keys are split and trimmed, defaults applied', () => {
+    expect(loadAwsCallbackSettings(valid)).to.deep.equal({
+      dingtalk: { token: 'token123', aesKey: valid.DINGTALK_AES_KEY, ownerKeys: ['dingappkey', 'dingcorp'] },
+      eventsTable: 'dingtalk-callback-events-dev',
+      dynamoDb: { region: 'us-east-1', hasCredentials: false },
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    });
+  });
+
+  it('GIVEN an endpoint and a body limit WHEN loaded THEN both are used', () => {
+    const config = loadAwsCallbackSettings({
+      ...valid,
+      DYNAMODB_ENDPOINT: 'http://localhost:8000',
+      MAX_BODY_BYTES: '2048',
+    });
+    expect(config.dynamoDb.endpoint).to.equal('http://localhost:8000');
+    expect(config.maxBodyBytes).to.equal(2048);
+  });
+
+  it('GIVEN nothing WHEN loaded THEN every missing variable is named at once', () => {
+    expect(problems({})).to.deep.equal([
+      'DINGTALK_TOKEN is not set',
+      'DINGTALK_AES_KEY is not set',
+      'DINGTALK_OWNER_KEY is not set',
+      'EVENTS_TABLE is not set',
+    ]);
+  });
+
+  it('GIVEN a 42-character AES key WHEN loaded THEN the error names the variable and the length, not the key', () => {
+    const [problem] = problems({ ...valid, DINGTALK_AES_KEY: valid.DINGTALK_AES_KEY.slice(1) });
+    expect(problem).to.equal(
+      'DINGTALK_AES_KEY must be exactly 43 characters of [A-Za-z0-9] (got 42 characters)',
+    );
+    expect(problem).not.to.contain(valid.DINGTALK_AES_KEY.slice(1));
+  });
+
+  it('GIVEN malformed values WHEN loaded THEN each is reported', () => {
+    expect(
+      problems({
+        ...valid,
+        DINGTALK_TOKEN: 'a b',
+        DINGTALK_OWNER_KEY: ' , ',
+        DYNAMODB_ENDPOINT: 'not a url',
+        MAX_BODY_BYTES: '-1',
+      }),
+    ).to.have.length(4);
+    expect(problems({ ...valid, EVENTS_TABLE: 'ab' })).to.deep.equal([
+      'EVENTS_TABLE must be a table name (3-255 of [A-Za-z0-9_.-])',
+    ]);
+  });
+
+  it('GIVEN a value that could be a misplaced secret in every checked variable WHEN rejected THEN no message holds the value', () => {
+    const leaked = 'whsec_Sup3rS3cr3t-value';
+    const env: Record<string, string> = {
+      ...valid,
+      DINGTALK_TOKEN: `${leaked} with spaces`,
+      DINGTALK_AES_KEY: leaked,
+      DYNAMODB_ENDPOINT: leaked,
+      MAX_BODY_BYTES: leaked,
+      EVENTS_TABLE: `${leaked}!`,
+    };
+    const found = problems(env);
+    expect(found).to.have.length(5);
+    for (const problem of found) expect(problem).not.to.contain('Sup3rS3cr3t');
+    const error = (() => {
+      try {
+        loadAwsTableChangeSettings({
+          APPROVALS_TABLE: 'approvals',
+          FORWARD_URL: leaked,
+          FORWARD_SECRET: leaked,
+        });
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).to.contain('FORWARD_URL');
+    expect(error?.message).not.to.contain('Sup3rS3cr3t');
+  });
+});
+
+const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+const base = {
+  EVENTS_TABLE: 'events',
+  APPROVALS_TABLE: 'approvals',
+  DELIVERIES_TABLE: 'deliveries',
+  FORWARD_SECRET: secret,
+};
+
+function forwardProblems(env: Record<string, string>): string[] {
+  try {
+    loadAwsTableChangeSettings(env);
+    return [];
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('forwarding settings (FORWARD_*)', () => {
+  it('GIVEN the default schedule WHEN parsed THEN 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: retries over more than a day', () => {
+    const schedule = parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h')!;
+    expect(schedule).to.deep.equal([
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
+    expect(schedule.reduce((a, b) => a + b, 0)).to.be.greaterThan(24 * 3_600_000);
+    expect(
+      loadAwsTableChangeSettings({ ...base, FORWARD_URL: 'https://hooks.example.com/x' }).forwarding?.forward
+        .schedule,
+    ).to.deep.equal(schedule);
+  });
+
+  for (const bad of ['', '5', '5x', '5s,,5m', '-5s', '0s']) {
+    it(`GIVEN FORWARD_RETRY_SCHEDULE="${bad}" WHEN loaded THEN it is refused, naming the variable`, () => {
+      expect(parseRetrySchedule(bad)).to.equal(undefined);
+      if (bad !== '') {
+        expect(
+          forwardProblems({
+            ...base,
+            FORWARD_URL: 'https://h.example.com',
+            FORWARD_RETRY_SCHEDULE: bad,
+          }).join(),
+        ).to.contain('FORWARD_RETRY_SCHEDULE');
+      }
+    });
+  }
+
+  it('GIVEN a plain http:// receiver that is not loopback WHEN loaded THEN refused, unless FORWARD_ALLOW_HTTP=true', () => {
+    expect(forwardProblems({ ...base, FORWARD_URL: 'http://intranet.example.com/hooks' }).join()).to.contain(
+      'FORWARD_URL must be https://',
+    );
+    expect(
+      forwardProblems({
+        ...base,
+        FORWARD_URL: 'http://intranet.example.com/hooks',
+        FORWARD_ALLOW_HTTP: 'true',
+      }),
+    ).to.deep.equal([]);
+    for (const loopback of [
+      'http://127.0.0.1:9000/h',
+      'http://localhost/h',
+      'http://[::1]:8080/h',
+      'https://example.com/h',
+    ]) {
+      expect(forwardProblems({ ...base, FORWARD_URL: loopback }), loopback).to.deep.equal([]);
+    }
+    expect(forwardProblems({ ...base, FORWARD_URL: 'ftp://example.com/h' }).join()).to.contain('http(s)');
+  });
+});
+
+describe('Stream Mode settings (loadStreamModeSettings)', () => {
+  const credentials = { DINGTALK_APP_KEY: 'dingkey', DINGTALK_APP_SECRET: 'secret-value' };
+
+  it('GIVEN numeric timers WHEN loaded THEN they are used as milliseconds', () => {
+    expect(
+      loadStreamModeSettings({
+        ...credentials,
+        DINGTALK_STREAM_BACKOFF_MS: '250',
+        DINGTALK_STREAM_HEARTBEAT_MS: '5000',
+      }),
+    ).to.deep.equal({ appKey: 'dingkey', appSecret: 'secret-value', backoffMs: 250, heartbeatMs: 5000 });
+  });
+
+  it('GIVEN DINGTALK_STREAM_BACKOFF_MS=soon and a heartbeat of 0 WHEN loaded THEN both are refused by name (no 1 ms timer)', () => {
+    const error = (() => {
+      try {
+        loadStreamModeSettings({
+          ...credentials,
+          DINGTALK_STREAM_BACKOFF_MS: 'soon',
+          DINGTALK_STREAM_HEARTBEAT_MS: '0',
+        });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(error?.problems).to.deep.equal([
+      'DINGTALK_STREAM_BACKOFF_MS must be a positive integer',
+      'DINGTALK_STREAM_HEARTBEAT_MS must be a positive integer',
+    ]);
+  });
+});
+
+describe('Alibaba Cloud settings (lib/aliyun/aliyun-settings.ts)', () => {
+  const tablestore = {
+    TABLESTORE_ENDPOINT: 'https://inst.cn-hangzhou.ots.aliyuncs.com',
+    TABLESTORE_INSTANCE: 'inst',
+  };
+
+  it('GIVEN the table-change function environment WHEN loaded THEN tables, Tablestore and forwarding come back together', () => {
+    expect(
+      loadAliyunTableChangeSettings({
+        ...tablestore,
+        EVENTS_TABLE: 'events',
+        APPROVALS_TABLE: 'approvals',
+        PARKED_TABLE: 'parked',
+        DELIVERIES_TABLE: 'deliveries',
+        FORWARD_URL: 'https://hooks.example.com/x',
+        FORWARD_SECRET: secret,
+      }),
+    ).to.deep.include({
+      tablestore: { endpoint: tablestore.TABLESTORE_ENDPOINT, instance: 'inst' },
+      parkedTable: 'parked',
+    });
+  });
+
+  it('GIVEN nothing WHEN the table-change settings are loaded THEN every missing variable is named at once', () => {
+    const error = (() => {
+      try {
+        loadAliyunTableChangeSettings({});
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(error?.problems).to.deep.equal([
+      'TABLESTORE_ENDPOINT is not set',
+      'TABLESTORE_INSTANCE is not set',
+      'EVENTS_TABLE is not set',
+      'APPROVALS_TABLE is not set',
+      'PARKED_TABLE is not set',
+    ]);
+  });
+
+  it('GIVEN only one of the access key pair WHEN loaded THEN refused, naming both variables', () => {
+    expect(() => loadTablestoreSettings({ ...tablestore, TABLESTORE_ACCESS_KEY_ID: 'LTAI' })).to.throw(
+      ConfigError,
+      'TABLESTORE_ACCESS_KEY_ID and TABLESTORE_ACCESS_KEY_SECRET must be set together',
+    );
+  });
+});
