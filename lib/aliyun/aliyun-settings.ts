@@ -1,11 +1,11 @@
-import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardSettings } from '../startup/settings';
+import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
   optionalUrl,
   readBodyLimit,
   readDingTalkApiSettings,
   readDingTalkSettings,
-  readForwardSettings,
+  readForwarding,
   required,
   tableName,
 } from '../startup/settings';
@@ -22,11 +22,6 @@ export interface TablestoreSettings {
   instance: string;
   /** Only outside Function Compute (CLI, tests); in FC the context's STS credentials are used. */
   credentials?: { accessKeyId: string; accessKeySecret: string };
-}
-
-export interface AliyunForwardingSettings {
-  forward: ForwardSettings;
-  deliveriesTable: string;
 }
 
 /** What answering DingTalk needs, without any store: enough for check_url. */
@@ -47,13 +42,13 @@ export interface AliyunTableChangeSettings {
   approvalsTable: string;
   /** Records that cannot be processed are set aside here, never in the triggering table. */
   parkedTable: string;
-  forwarding?: AliyunForwardingSettings;
+  forwarding?: ForwardingSettings;
 }
 
 export interface AliyunDeliveryRetrySettings {
   tablestore: TablestoreSettings;
   eventsTable: string;
-  forwarding?: AliyunForwardingSettings;
+  forwarding?: ForwardingSettings;
 }
 
 export interface AliyunRecoverySettings {
@@ -86,12 +81,6 @@ export function readTablestoreSettings(env: Env, problems: string[]): Tablestore
 
 export function loadTablestoreSettings(env: Env): TablestoreSettings {
   return loadSettings((problems) => readTablestoreSettings(env, problems));
-}
-
-function readForwarding(env: Env, problems: string[]): AliyunForwardingSettings | undefined {
-  const forward = readForwardSettings(env, problems);
-  if (!forward) return undefined;
-  return { forward, deliveriesTable: tableName(env, 'DELIVERIES_TABLE', problems) };
 }
 
 export function loadAliyunCallbackSettings(env: Env): AliyunCallbackSettings {

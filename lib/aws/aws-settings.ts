@@ -1,11 +1,11 @@
-import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardSettings } from '../startup/settings';
+import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
   optionalUrl,
   readBodyLimit,
   readDingTalkApiSettings,
   readDingTalkSettings,
-  readForwardSettings,
+  readForwarding,
   tableName,
 } from '../startup/settings';
 
@@ -23,12 +23,6 @@ export interface DynamoDbSettings {
   hasCredentials: boolean;
 }
 
-/** Forwarding with the table its delivery records live in. */
-export interface AwsForwardingSettings {
-  forward: ForwardSettings;
-  deliveriesTable: string;
-}
-
 export interface AwsCallbackSettings {
   dingtalk: DingTalkSettings;
   maxBodyBytes: number;
@@ -42,14 +36,14 @@ export interface AwsTableChangeSettings {
   approvalsTable: string;
   dynamoDb: DynamoDbSettings;
   /** Present when FORWARD_URL is set. */
-  forwarding?: AwsForwardingSettings;
+  forwarding?: ForwardingSettings;
 }
 
 export interface AwsDeliveryRetrySettings {
   eventsTable: string;
   dynamoDb: DynamoDbSettings;
   /** Without FORWARD_URL there is nothing to retry. */
-  forwarding?: AwsForwardingSettings;
+  forwarding?: ForwardingSettings;
 }
 
 export interface AwsRecoverySettings {
@@ -71,12 +65,6 @@ export function readDynamoDbSettings(env: Env, problems: string[]): DynamoDbSett
   const region = awsRegion(env);
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID);
   return { region, hasCredentials, ...(endpoint === undefined ? {} : { endpoint }) };
-}
-
-function readForwarding(env: Env, problems: string[]): AwsForwardingSettings | undefined {
-  const forward = readForwardSettings(env, problems);
-  if (!forward) return undefined;
-  return { forward, deliveriesTable: tableName(env, 'DELIVERIES_TABLE', problems) };
 }
 
 export function loadAwsCallbackSettings(env: Env): AwsCallbackSettings {

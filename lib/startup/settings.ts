@@ -74,6 +74,12 @@ export interface ForwardSettings {
   schedule: number[];
 }
 
+/** Forwarding with the table its delivery records live in (DELIVERIES_TABLE, on either cloud). */
+export interface ForwardingSettings {
+  forward: ForwardSettings;
+  deliveriesTable: string;
+}
+
 export function loadDingTalkSettings(env: Env): DingTalkSettings {
   return loadSettings((problems) => readDingTalkSettings(env, problems));
 }
@@ -167,6 +173,13 @@ export function readForwardSettings(env: Env, problems: string[]): ForwardSettin
     problems.push('FORWARD_RETRY_SCHEDULE must be durations separated by commas, such as 5s,5m,30m,2h');
   }
   return { url, secret, timeoutMs, schedule: schedule ?? [] };
+}
+
+/** FORWARD_URL's settings and DELIVERIES_TABLE; undefined when forwarding is off. */
+export function readForwarding(env: Env, problems: string[]): ForwardingSettings | undefined {
+  const forward = readForwardSettings(env, problems);
+  if (!forward) return undefined;
+  return { forward, deliveriesTable: tableName(env, 'DELIVERIES_TABLE', problems) };
 }
 
 function isLoopback(hostname: string): boolean {

@@ -2,7 +2,8 @@ import type { Client } from 'tablestore';
 import type { EventForwarder } from '../../core/forwarding';
 import { createForwarding } from '../../core/forwarding';
 import type { Logger } from '../../core/logger';
-import type { AliyunForwardingSettings, TablestoreSettings } from '../aliyun-settings';
+import type { ForwardingSettings } from '../../startup/settings';
+import type { TablestoreSettings } from '../aliyun-settings';
 import type { FcContext } from '../fc-context';
 import { perCredentials } from '../fc-context';
 import { createTablestoreClient } from '../tablestore-client';
@@ -38,7 +39,7 @@ export function perTablestoreClient<T>(
 export function tablestoreForwarding(
   client: Client,
   eventsTable: string,
-  settings: AliyunForwardingSettings,
+  settings: ForwardingSettings,
   forwarder: EventForwarder,
   logger: Logger,
 ) {

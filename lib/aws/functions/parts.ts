@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createForwarding } from '../../core/forwarding';
 import type { Logger } from '../../core/logger';
 import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
-import type { AwsForwardingSettings, DynamoDbSettings } from '../aws-settings';
+import type { ForwardingSettings } from '../../startup/settings';
+import type { DynamoDbSettings } from '../aws-settings';
 import { BACKGROUND_CLIENT_LIMITS, createDynamoDbDocumentClient } from '../dynamodb-client';
 import { DynamoDbDeliveryStore } from '../dynamodb-delivery-store';
 import { DynamoDbEventStore } from '../dynamodb-event-store';
@@ -18,7 +19,7 @@ export function backgroundDynamoDbClient(settings: DynamoDbSettings): DynamoDBDo
 export function dynamoDbForwarding(
   client: DynamoDBDocumentClient,
   eventsTable: string,
-  settings: AwsForwardingSettings,
+  settings: ForwardingSettings,
   logger: Logger,
 ) {
   return createForwarding({
