@@ -1,5 +1,6 @@
 import type { Delivery, DeliveryStatus } from '../lib/core/forwarding';
-import { createForwarding } from '../lib/core/forwarding';
+import { attemptLease, createForwarding } from '../lib/core/forwarding';
+import { createCliLogger } from '../lib/startup/logger';
 import { loadForwardSettings } from '../lib/startup/settings';
 import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { cliDeliveryStore, cliEventStore } from './cli-config';
@@ -93,12 +94,8 @@ export async function replay(options: ReplayOptions, env: NodeJS.ProcessEnv): Pr
       events: events.store,
       forwarder: new StandardWebhookForwarder(settings),
       schedule: settings.schedule,
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
+      attemptLeaseMs: attemptLease(settings.timeoutMs),
+      logger: createCliLogger(),
       now: Date.now,
     });
     const outcomes = await forwarding.replay(ids);

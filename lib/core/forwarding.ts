@@ -65,6 +65,14 @@ export function parseRetrySchedule(text: string): number[] | undefined {
     : undefined;
 }
 
+/**
+ * An attempt's lease: the forwarder's timeout and a margin for writing its outcome. A process that dies
+ * mid-attempt (a function timeout) leaves a record due again once the lease is over.
+ */
+export function attemptLease(timeoutMs: number): number {
+  return timeoutMs + 5_000;
+}
+
 export interface ForwardingDependencies {
   deliveries: DeliveryStore;
   /** Where retries and replays read the event from. */
@@ -72,6 +80,11 @@ export interface ForwardingDependencies {
   forwarder: EventForwarder;
   /** Delays in ms; after `schedule.length` retries a delivery is failed. */
   schedule: readonly number[];
+  /**
+   * How long an attempt holds its record (the forwarder's timeout and a margin): a record is written
+   * due only after it, so a retry run never makes an attempt that is still in flight elsewhere.
+   */
+  attemptLeaseMs: number;
   logger: Logger;
   now: () => number;
 }
@@ -83,47 +96,111 @@ export interface RetryReport {
   failed: number;
   /** Left for the next run because the time budget ran out. */
   deferred: number;
+  /** Held by another run (its lease was taken first): that run makes the attempt. */
+  skipped: number;
+  /** Deliveries that could not be attempted (their event unreadable, a store failure): each recorded. */
+  errors: number;
+  /** How long the oldest due delivery had been due when the run started (0: none was). */
+  oldestDueAgeMs: number;
+}
+
+export const NOTHING_TO_RETRY: Readonly<RetryReport> = {
+  due: 0,
+  delivered: 0,
+  rescheduled: 0,
+  failed: 0,
+  deferred: 0,
+  skipped: 0,
+  errors: 0,
+  oldestDueAgeMs: 0,
+};
+
+/**
+ * The line every retry run ends with, also when forwarding is off: `outcome: retry_run` with the age
+ * of the oldest due delivery in seconds, which the alarms watch (a run that stops logging is a stall).
+ */
+export function logRetryRun(logger: Logger, report: RetryReport): void {
+  logger.info('delivery retries done', {
+    ...report,
+    oldestDueAgeSeconds: Math.round(report.oldestDueAgeMs / 1000),
+    outcome: 'retry_run',
+  });
+}
+
+/** The event of a due delivery could not be read (a missing part, a malformed item). */
+class UnreadableEventError extends Error {
+  constructor(cause: unknown) {
+    super('the event could not be read', { cause });
+    this.name = 'UnreadableEventError';
+  }
 }
 
 export function createForwarding(deps: ForwardingDependencies) {
-  const { deliveries, events, forwarder, schedule, logger, now } = deps;
+  const { deliveries, events, forwarder, schedule, logger, now, attemptLeaseMs } = deps;
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  /** Makes one attempt and records it on the freshest record; returns what was recorded. */
+  /** The fields every record of one more try shares. */
+  function tried(current: Delivery, lastStatus: string) {
+    return {
+      eventId: current.eventId,
+      eventType: current.eventType,
+      receivedAt: current.receivedAt,
+      attempts: current.attempts + 1,
+      lastStatus,
+      updatedAt: iso(now()),
+      revision: current.revision + 1,
+    };
+  }
+
+  /** The record after a failed try: the next delay of the schedule, or failed once it is spent. */
+  function afterFailure(current: Delivery, lastStatus: string): Delivery {
+    const base = tried(current, lastStatus);
+    return base.attempts > schedule.length
+      ? { ...base, status: 'failed' }
+      : { ...base, status: 'pending', nextAttemptAt: iso(now() + schedule[base.attempts - 1]!) };
+  }
+
+  function logRecorded(next: Delivery, extra: Record<string, unknown> = {}): void {
+    const context = {
+      eventType: next.eventType,
+      eventId: next.eventId,
+      attempts: next.attempts,
+      lastStatus: next.lastStatus,
+      ...extra,
+    };
+    if (next.status === 'delivered') logger.info('event forwarded', { ...context, outcome: 'delivered' });
+    else if (next.status === 'failed')
+      logger.error('forwarding failed for good', { ...context, outcome: 'delivery_failed' });
+    else
+      logger.warn('forwarding failed, retry scheduled', {
+        ...context,
+        outcome: 'retry_scheduled',
+        nextAttemptAt: next.nextAttemptAt,
+      });
+  }
+
+  /**
+   * Makes one attempt and records it on the freshest record; returns what was recorded. A replay that
+   * fails leaves a pending delivery as it was scheduled (only its last status changes), and marks any
+   * other `failed`: an operator's replay neither ends nor starts a schedule.
+   */
   async function attempt(delivery: Delivery, event: StoredEvent, replay = false): Promise<Delivery> {
     const result = await forwarder.forward(event);
     let current = delivery;
     for (let write = 1; ; write++) {
-      const attempts = current.attempts + 1;
-      const base = {
-        eventId: current.eventId,
-        eventType: current.eventType,
-        receivedAt: current.receivedAt,
-        attempts,
-        lastStatus: result.status,
-        updatedAt: iso(now()),
-        revision: current.revision + 1,
-      };
       let next: Delivery;
-      if (result.ok) next = { ...base, status: 'delivered' };
-      else if (replay || attempts > schedule.length) next = { ...base, status: 'failed' };
-      else next = { ...base, status: 'pending', nextAttemptAt: iso(now() + schedule[attempts - 1]!) };
-      if (await deliveries.update(next)) {
-        const context = {
-          eventType: event.eventType,
-          eventId: event.eventId,
-          attempts,
+      if (result.ok) next = { ...tried(current, result.status), status: 'delivered' };
+      else if (replay && current.status === 'pending')
+        next = {
+          ...current,
           lastStatus: result.status,
+          updatedAt: iso(now()),
+          revision: current.revision + 1,
         };
-        if (next.status === 'delivered') logger.info('event forwarded', { ...context, outcome: 'delivered' });
-        else if (next.status === 'failed')
-          logger.error('forwarding failed for good', { ...context, outcome: 'delivery_failed' });
-        else
-          logger.warn('forwarding failed, retry scheduled', {
-            ...context,
-            outcome: 'retry_scheduled',
-            nextAttemptAt: next.nextAttemptAt,
-          });
+      else if (replay) next = { ...tried(current, result.status), status: 'failed' };
+      else next = afterFailure(current, result.status);
+      if (await deliveries.update(next)) {
+        logRecorded(next, replay ? { replay: true } : {});
         return next;
       }
       // Another writer (a replay, a concurrent run) moved the record on: record this attempt on top of
@@ -134,6 +211,21 @@ export function createForwarding(deps: ForwardingDependencies) {
     }
   }
 
+  /**
+   * Takes the attempt's lease: the record is written due again only after the attempt could have
+   * finished, conditional on the revision read, so of two runs (overlapping timer runs, a retry run and
+   * a replayed table-change record) exactly one makes the attempt. Undefined when another took it.
+   */
+  async function lease(delivery: Delivery): Promise<Delivery | undefined> {
+    const leased: Delivery = {
+      ...delivery,
+      nextAttemptAt: iso(now() + attemptLeaseMs),
+      updatedAt: iso(now()),
+      revision: delivery.revision + 1,
+    };
+    return (await deliveries.update(leased)) ? leased : undefined;
+  }
+
   /** The event's delivery record: the stored one, or `initial` once created (create-or-read). */
   async function open(initial: Delivery): Promise<Delivery> {
     if (await deliveries.create(initial)) return initial;
@@ -142,71 +234,129 @@ export function createForwarding(deps: ForwardingDependencies) {
     return existing;
   }
 
-  function opened(event: StoredEvent): Delivery {
+  /** A new record; with an attempt about to be made, it is due only once that attempt's lease is over. */
+  function opened(event: StoredEvent, leased: boolean): Delivery {
     return {
       eventId: event.eventId,
       eventType: event.eventType,
       receivedAt: event.receivedAt,
       status: 'pending',
       attempts: 0,
-      nextAttemptAt: iso(now()),
+      nextAttemptAt: iso(now() + (leased ? attemptLeaseMs : 0)),
       updatedAt: iso(now()),
       revision: 0,
     };
   }
 
+  /** One due delivery of a retry run, isolated: whatever goes wrong is recorded and the run goes on. */
+  async function retryOne(delivery: Delivery, report: RetryReport): Promise<void> {
+    const held = await lease(delivery);
+    if (!held) {
+      report.skipped++;
+      return;
+    }
+    let event: StoredEvent | undefined;
+    try {
+      event = await events.get(held.eventId);
+    } catch (error) {
+      throw new UnreadableEventError(error);
+    }
+    if (!event) {
+      logger.error('delivery without its event', { eventId: held.eventId, outcome: 'delivery_failed' });
+      await deliveries.update({
+        ...held,
+        status: 'failed',
+        lastStatus: 'EventMissing',
+        updatedAt: iso(now()),
+        revision: held.revision + 1,
+      });
+      report.failed++;
+      return;
+    }
+    const next = await attempt(held, event);
+    if (next.status === 'delivered') report.delivered++;
+    else if (next.status === 'failed') report.failed++;
+    else report.rescheduled++;
+  }
+
+  /** Records why a due delivery could not be attempted, on the schedule like a failed attempt. */
+  async function recordError(delivery: Delivery, error: unknown, report: RetryReport): Promise<void> {
+    report.errors++;
+    const cause = error instanceof UnreadableEventError ? error.cause : error;
+    const name = cause instanceof Error ? cause.name : 'Error';
+    logger.error('delivery could not be attempted', {
+      eventType: delivery.eventType,
+      eventId: delivery.eventId,
+      outcome: 'delivery_error',
+      error: { name },
+    });
+    if (!(error instanceof UnreadableEventError)) return; // the deliveries store itself failed
+    const fresh = await deliveries.get(delivery.eventId);
+    if (!fresh || fresh.status !== 'pending') return;
+    const next = afterFailure(fresh, `Unreadable: ${name}`);
+    if (await deliveries.update(next)) {
+      if (next.status === 'failed') {
+        report.failed++;
+        logRecorded(next);
+      } else report.rescheduled++;
+    }
+  }
+
   return {
     /**
-     * A newly stored event: its delivery record, then (when `attemptNow`) one attempt. A replayed stream
-     * record finds the record and attempts only if it is still pending and due. Store failures throw.
+     * A newly stored event: its delivery record, then (when `attemptNow`) one attempt under a lease. A
+     * replayed table-change record finds the record and attempts only if it is still pending and due.
+     * Store failures throw.
      */
     async onStored(event: StoredEvent, options: { attemptNow: boolean }): Promise<Delivery> {
-      const delivery = await open(opened(event));
-      const due = delivery.status === 'pending' && (delivery.nextAttemptAt ?? '') <= iso(now());
-      return options.attemptNow && due ? attempt(delivery, event) : delivery;
+      const initial = opened(event, options.attemptNow);
+      const delivery = await open(initial);
+      if (!options.attemptNow || delivery.status !== 'pending') return delivery;
+      if (delivery === initial) return attempt(delivery, event); // created by us, with its lease
+      if ((delivery.nextAttemptAt ?? '') > iso(now())) return delivery; // leased, or scheduled later
+      const held = await lease(delivery);
+      return held ? attempt(held, event) : delivery;
     },
 
-    /** The attempts that are due, while more than `reserveMs` of the run are left. */
+    /**
+     * The attempts that are due, while more than `reserveMs` of the run are left. Each delivery is
+     * leased first and isolated: one that cannot be attempted is recorded with its reason and never
+     * holds back the ones behind it.
+     */
     async retryDue(options: {
       remainingMs: () => number;
       reserveMs: number;
       limit: number;
     }): Promise<RetryReport> {
-      const report: RetryReport = { due: 0, delivered: 0, rescheduled: 0, failed: 0, deferred: 0 };
+      const report: RetryReport = { ...NOTHING_TO_RETRY };
       const due = await deliveries.due(iso(now()), options.limit);
       report.due = due.length;
+      const oldest = due[0]?.nextAttemptAt;
+      report.oldestDueAgeMs = oldest === undefined ? 0 : Math.max(0, now() - Date.parse(oldest));
       for (const delivery of due) {
         if (options.remainingMs() < options.reserveMs) {
           report.deferred++;
           continue;
         }
-        const event = await events.get(delivery.eventId);
-        if (!event) {
-          logger.error('delivery without its event', {
-            eventId: delivery.eventId,
-            outcome: 'delivery_failed',
-          });
-          await deliveries.update({
-            ...delivery,
-            status: 'failed',
-            lastStatus: 'EventMissing',
-            updatedAt: iso(now()),
-            revision: delivery.revision + 1,
-          });
-          report.failed++;
-          continue;
+        try {
+          await retryOne(delivery, report);
+        } catch (error) {
+          await recordError(delivery, error, report).catch((recordFailure: unknown) =>
+            logger.error('delivery error could not be recorded', {
+              eventId: delivery.eventId,
+              outcome: 'delivery_error',
+              error: { name: recordFailure instanceof Error ? recordFailure.name : 'Error' },
+            }),
+          );
         }
-        const next = await attempt(delivery, event);
-        if (next.status === 'delivered') report.delivered++;
-        else if (next.status === 'failed') report.failed++;
-        else report.rescheduled++;
       }
       return report;
     },
 
     /**
      * Forwards stored events again now, with the same `webhook-id`, whatever their delivery state, and
-     * records the outcome: delivered, or failed (an operator's replay does not start a new schedule).
+     * records the outcome: delivered; a pending delivery stays pending on its schedule; any other
+     * becomes failed (an operator's replay neither ends nor starts a schedule).
      */
     async replay(
       eventIds: readonly string[],
@@ -218,7 +368,7 @@ export function createForwarding(deps: ForwardingDependencies) {
           outcomes.push({ eventId, status: 'missing' });
           continue;
         }
-        const delivery = await open(opened(event));
+        const delivery = await open(opened(event, false));
         outcomes.push({ eventId, status: (await attempt(delivery, event, true)).status });
       }
       return outcomes;

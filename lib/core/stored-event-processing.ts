@@ -17,7 +17,7 @@ export interface StoredEventProcessorDependencies {
 /**
  * What happens to a stored event after DingTalk has been answered: approval events fold into the
  * projection, and with forwarding on the event gets its delivery record and (when `attemptNow`, the
- * default) one short delivery attempt. A receiver's failure only schedules a retry (core/delivery.ts);
+ * default) one short delivery attempt. A receiver's failure only schedules a retry (core/forwarding.ts);
  * only our own store failures throw, to have the record retried. Every step is idempotent, so a retry
  * after a partial success changes nothing twice.
  */

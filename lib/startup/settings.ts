@@ -63,6 +63,12 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
  */
 export const MAX_STORABLE_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_FORWARD_TIMEOUT_MS = 3000;
+/**
+ * The longest an attempt may wait on a receiver. The retry functions run 60 s and keep the timeout plus
+ * 5 s in reserve; the table-change consumers the timeout plus 10 s: at 10 s a run still makes several
+ * attempts, where at 55 s every run would defer everything and still "succeed".
+ */
+export const MAX_FORWARD_TIMEOUT_MS = 10_000;
 
 /** Forwarding to one internal system (FORWARD_URL); where its delivery records live is each cloud's. */
 export interface ForwardSettings {
@@ -167,6 +173,11 @@ export function readForwardSettings(env: Env, problems: string[]): ForwardSettin
   const secret = required(env, 'FORWARD_SECRET', problems);
   if (secret && !webhookSigningKey(secret)) problems.push(`FORWARD_SECRET must be ${WEBHOOK_SECRET_RULE}`);
   const timeoutMs = positiveInteger(env, 'FORWARD_TIMEOUT_MS', DEFAULT_FORWARD_TIMEOUT_MS, problems);
+  if (timeoutMs > MAX_FORWARD_TIMEOUT_MS) {
+    problems.push(
+      `FORWARD_TIMEOUT_MS must be at most ${MAX_FORWARD_TIMEOUT_MS}: a 60 s retry run must fit several attempts`,
+    );
+  }
   const scheduleText = env.FORWARD_RETRY_SCHEDULE?.trim() || DEFAULT_RETRY_SCHEDULE;
   const schedule = parseRetrySchedule(scheduleText);
   if (!schedule) {

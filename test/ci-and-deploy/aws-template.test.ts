@@ -222,13 +222,20 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     expect(metrics).to.deep.equal([
       'AWS/ApiGateway/5XXError',
       'AWS/Lambda/Errors',
+      'AWS/Lambda/Errors',
       'AWS/Lambda/IteratorAge',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'dingtalk-callback/prod/DeliveriesFailed',
+      'dingtalk-callback/prod/DeliveryErrors',
+      'dingtalk-callback/prod/OldestDueDeliveryAge',
     ]);
     // Failed deliveries are counted from the logs of both functions that attempt them.
-    const filters = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
+    const filters = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Logs::MetricFilter' &&
+        JSON.stringify(r.Properties!.MetricTransformations).includes('DeliveriesFailed'),
+    );
     expect(filters.map((f) => JSON.stringify(f.Properties!.LogGroupName)).sort()).to.deep.equal([
       '{"Ref":"EventStreamLogGroup"}',
       '{"Ref":"RetryDeliveriesLogGroup"}',
@@ -240,6 +247,47 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.Namespace === 'AWS/SQS')
       .map((r) => JSON.stringify(r.Properties!.Dimensions));
     expect(watched.some((d) => d.includes('RecoveryFallbackQueue'))).to.equal(true);
+  });
+
+  it('GIVEN delivery retries that stop WHEN the template is read THEN alarms on the retry function’s errors, on due deliveries waiting over 15 minutes (no run reporting counts as waiting) and on deliveries that could not be attempted', () => {
+    const alarm = (metric: string) =>
+      Object.values(resources).find(
+        (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.MetricName === metric,
+      )?.Properties;
+    expect(alarm('OldestDueDeliveryAge')).to.include({
+      Statistic: 'Maximum',
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(alarm('DeliveryErrors')).to.include({ Threshold: 1, TreatMissingData: 'notBreaching' });
+    const lambdaErrors = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.MetricName === 'Errors')
+      .map((r) => JSON.stringify(r.Properties!.Dimensions));
+    expect(lambdaErrors.some((d) => d.includes('dingtalk-callback-prod-retryDeliveries'))).to.equal(true);
+    const filters = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
+    const age = filters.find((f) =>
+      JSON.stringify(f.Properties!.MetricTransformations).includes('OldestDue'),
+    );
+    expect(age?.Properties).to.deep.include({
+      LogGroupName: { Ref: 'RetryDeliveriesLogGroup' },
+      FilterPattern: '{ $.outcome = "retry_run" }',
+    });
+    expect(JSON.stringify(age?.Properties!.MetricTransformations)).to.contain('$.oldestDueAgeSeconds');
+  });
+
+  it('GIVEN the alarm key WHEN read THEN CloudWatch may use it only for this account’s alarms in this region (no confused deputy)', () => {
+    const statements = (
+      resources.AlarmTopicKey!.Properties!.KeyPolicy as { Statement: Array<Record<string, unknown>> }
+    ).Statement;
+    const cloudwatch = statements.find(
+      (statement) =>
+        (statement.Principal as { Service?: string } | undefined)?.Service === 'cloudwatch.amazonaws.com',
+    )!;
+    const condition = JSON.stringify(cloudwatch.Condition);
+    expect(condition).to.contain('aws:SourceAccount');
+    expect(condition).to.contain('aws:SourceArn');
+    expect(condition).to.contain(':alarm:*');
   });
 
   it('GIVEN the alarm topic WHEN read THEN encrypted with a customer-managed key whose policy lets CloudWatch publish, and every alarm targets it', () => {

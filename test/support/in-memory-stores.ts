@@ -66,8 +66,11 @@ export class InMemoryEventStore implements EventStore {
 export class InMemoryDeliveryStore implements DeliveryStore {
   readonly records = new Map<string, Delivery>();
   readonly faults = new Faults();
-  /** Runs before an update is checked: a test's other writer moving the record on (a lost race). */
-  beforeUpdate?: (next: Delivery) => void;
+  /**
+   * Runs before an update is checked: a test's other writer moving the record on (a lost race). It
+   * stays armed while it returns false (to let a write it does not target through).
+   */
+  beforeUpdate?: (next: Delivery) => boolean | void;
 
   async create(initial: Delivery): Promise<boolean> {
     this.faults.check();
@@ -78,9 +81,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
 
   async update(next: Delivery): Promise<boolean> {
     this.faults.check();
-    const hook = this.beforeUpdate;
-    this.beforeUpdate = undefined;
-    hook?.(next);
+    if (this.beforeUpdate?.(next) !== false) this.beforeUpdate = undefined;
     const stored = this.records.get(next.eventId);
     if (!stored || stored.revision !== next.revision - 1) return false;
     this.records.set(next.eventId, copy(next));

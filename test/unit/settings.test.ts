@@ -172,6 +172,16 @@ describe('forwarding settings (FORWARD_*)', () => {
   });
 });
 
+describe('forwarding timeout bound (issue 20)', () => {
+  it('GIVEN FORWARD_TIMEOUT_MS=55000 WHEN loaded THEN refused with the reason; 10000 is accepted', () => {
+    const env = { ...base, FORWARD_URL: 'https://hooks.example.com/x' };
+    expect(forwardProblems({ ...env, FORWARD_TIMEOUT_MS: '55000' })).to.deep.equal([
+      'FORWARD_TIMEOUT_MS must be at most 10000: a 60 s retry run must fit several attempts',
+    ]);
+    expect(forwardProblems({ ...env, FORWARD_TIMEOUT_MS: '10000' })).to.deep.equal([]);
+  });
+});
+
 describe('Stream Mode settings (loadStreamModeSettings)', () => {
   const credentials = { DINGTALK_APP_KEY: 'dingkey', DINGTALK_APP_SECRET: 'secret-value' };
 

@@ -1,4 +1,5 @@
 import type { RetryReport } from '../../core/forwarding';
+import { logRetryRun, NOTHING_TO_RETRY } from '../../core/forwarding';
 import { createLogger } from '../../startup/logger';
 import type { Env } from '../../startup/settings';
 import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
@@ -22,14 +23,16 @@ export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<
       : undefined,
   );
   return async (context) => {
-    if (!forwarding) return { due: 0, delivered: 0, rescheduled: 0, failed: 0, deferred: 0 };
     const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);
-    const report = await assemble(context)!.retryDue({
-      remainingMs,
-      reserveMs: forwarding.forward.timeoutMs + 5_000,
-      limit: 500,
-    });
-    logger.info('delivery retries done', { ...report });
+    const forwardingNow = forwarding ? assemble(context) : undefined;
+    const report = forwardingNow
+      ? await forwardingNow.retryDue({
+          remainingMs,
+          reserveMs: forwarding!.forward.timeoutMs + 5_000,
+          limit: 500,
+        })
+      : { ...NOTHING_TO_RETRY };
+    logRetryRun(logger, report);
     return report;
   };
 }

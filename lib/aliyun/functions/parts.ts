@@ -1,6 +1,6 @@
 import type { Client } from 'tablestore';
 import type { EventForwarder } from '../../core/forwarding';
-import { createForwarding } from '../../core/forwarding';
+import { attemptLease, createForwarding } from '../../core/forwarding';
 import type { Logger } from '../../core/logger';
 import type { ForwardingSettings } from '../../startup/settings';
 import type { TablestoreSettings } from '../aliyun-settings';
@@ -48,6 +48,7 @@ export function tablestoreForwarding(
     events: new TablestoreEventStore(client, eventsTable),
     forwarder,
     schedule: settings.forward.schedule,
+    attemptLeaseMs: attemptLease(settings.forward.timeoutMs),
     logger,
     now: Date.now,
   });

@@ -1,4 +1,5 @@
 import type { RetryReport } from '../../core/forwarding';
+import { logRetryRun, NOTHING_TO_RETRY } from '../../core/forwarding';
 import { initOnce } from '../../startup/init-once';
 import { createLogger } from '../../startup/logger';
 import { withSecretsResolved } from '../../startup/secrets';
@@ -6,8 +7,6 @@ import type { Env } from '../../startup/settings';
 import { loadAwsDeliveryRetrySettings } from '../aws-settings';
 import { PowertoolsParameterSource } from '../powertools-parameter-source';
 import { backgroundDynamoDbClient, dynamoDbForwarding } from './parts';
-
-const NOTHING_TO_RETRY: RetryReport = { due: 0, delivered: 0, rescheduled: 0, failed: 0, deferred: 0 };
 
 /**
  * The scheduled delivery retries (every minute; every 5 s under `npm start`): the attempts that are due.
@@ -28,13 +27,10 @@ export function awsDeliveryRetry(env: Env): (remainingMs: () => number) => Promi
   });
   return async (remainingMs) => {
     const pieces = await ready();
-    if (!pieces) return { ...NOTHING_TO_RETRY };
-    const report = await pieces.forwarding.retryDue({
-      remainingMs,
-      reserveMs: pieces.reserveMs,
-      limit: 500,
-    });
-    if (report.due > 0) logger.info('delivery retries done', { ...report });
+    const report = pieces
+      ? await pieces.forwarding.retryDue({ remainingMs, reserveMs: pieces.reserveMs, limit: 500 })
+      : { ...NOTHING_TO_RETRY };
+    logRetryRun(logger, report);
     return report;
   };
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createForwarding } from '../../core/forwarding';
+import { attemptLease, createForwarding } from '../../core/forwarding';
 import type { Logger } from '../../core/logger';
 import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
 import type { ForwardingSettings } from '../../startup/settings';
@@ -27,6 +27,7 @@ export function dynamoDbForwarding(
     events: new DynamoDbEventStore(client, eventsTable),
     forwarder: new StandardWebhookForwarder(settings.forward),
     schedule: settings.forward.schedule,
+    attemptLeaseMs: attemptLease(settings.forward.timeoutMs),
     logger,
     now: Date.now,
   });

@@ -35,16 +35,22 @@ export function awsTableChangeConsumer(
         : {}),
       logger,
     });
-    return { events: new DynamoDbEventStore(client, settings.eventsTable), processEvent };
+    // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts
+    // (the Alibaba consumer's rule, core/table-change-batch.ts).
+    const attemptReserveMs = (settings.forwarding?.forward.timeoutMs ?? 0) + 10_000;
+    return { events: new DynamoDbEventStore(client, settings.eventsTable), processEvent, attemptReserveMs };
   });
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-  async function processRecord(record: DynamoDBRecord): Promise<void> {
-    const { events, processEvent } = await ready();
+  async function processRecord(record: DynamoDBRecord, context?: Context): Promise<void> {
+    const { events, processEvent, attemptReserveMs } = await ready();
     const event = await storedEventFromTableChange(record, events);
     if (!event) return;
+    // Short of time, the delivery is recorded due and the retry function makes the attempt, so the
+    // batch finishes inside the function's timeout instead of being retried whole.
+    const attemptNow = (context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) > attemptReserveMs;
     try {
-      await processEvent(event);
+      await processEvent(event, { attemptNow });
     } catch (error) {
       logger.error('event processing failed, will retry', {
         eventType: event.eventType,
