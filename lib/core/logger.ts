@@ -9,9 +9,13 @@ export interface Logger {
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
-/** What logs may say about a failure: its name and message (SDK messages carry no secrets or payloads); no stack. */
+/**
+ * What logs may say about a failure: its name and message, no stack. SDK messages carry no secrets or
+ * payloads, but JSON parse errors quote the text they could not read (`Unexpected token 's', "secret
+ * remark" is not valid JSON`), which may be a decrypted payload: their message is withheld.
+ */
 export function errorSummary(error: unknown): { name: string; message: string } {
-  return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'NonError', message: String(error) };
+  if (!(error instanceof Error)) return { name: 'NonError', message: 'a non-Error value was thrown' };
+  if (error instanceof SyntaxError) return { name: error.name, message: 'invalid JSON (text withheld)' };
+  return { name: error.name, message: error.message };
 }

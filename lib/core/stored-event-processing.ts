@@ -7,6 +7,18 @@ import type { StoredEvent } from './stored-event';
 import type { Forwarding } from './forwarding';
 import type { Logger } from './logger';
 
+/**
+ * A stored event that can never be processed, however often it is tried: its payload is not JSON. The
+ * Alibaba batch policy parks exactly these (core/table-change-batch.ts); any other failure is retried.
+ * The message names the fault, never a fragment of the payload.
+ */
+export class UnprocessableEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnprocessableEventError';
+  }
+}
+
 export interface StoredEventProcessorDependencies {
   approvals: ApprovalStore;
   /** Present when FORWARD_URL is set: the delivery record and the first attempt. */
@@ -27,7 +39,13 @@ export function createStoredEventProcessor(deps: StoredEventProcessorDependencie
     options: { attemptNow?: boolean } = {},
   ): Promise<void> {
     const context = { eventType: event.eventType, eventId: event.eventId, ownerKey: event.ownerKey };
-    const parsed = parseExactJson(event.payload);
+    let parsed: unknown;
+    try {
+      parsed = parseExactJson(event.payload);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      throw new UnprocessableEventError(`the stored payload is not JSON (${name})`);
+    }
     const payload: Record<string, unknown> = isObject(parsed) ? parsed : {};
     // A Stream Mode event carries its corpId in the frame's headers, not in its data (stream-mode-ingest.ts).
     if (event.corpId && payloadCorpId(payload) === undefined) payload.corpId = event.corpId;

@@ -1,11 +1,15 @@
 import type { Logger } from './logger';
+import { errorSummary } from './logger';
 import type { StoredEvent } from './stored-event';
+import { UnprocessableEventError } from './stored-event-processing';
 
 /**
  * The batch policy of a table-change consumer whose platform has no per-record retry or dead-letter queue
- * (the Tablestore trigger retries a failed invocation until the stream log expires): each record gets a
- * few tries, then is parked with its reason and the batch goes on. Only a failure to park fails the
- * invocation (then the whole batch is retried; processing is idempotent). Records are processed one
+ * (the Tablestore trigger retries a failed invocation until the stream log expires). Only what can never
+ * succeed is parked, with its reason, and the batch goes on: a row that cannot be decoded or has no valid
+ * shape, an event whose payload is not JSON. Any other failure (a store blip, a timeout, throttling) gets a
+ * few tries, then fails the invocation, so the trigger retries the whole batch (processing is
+ * idempotent) and nothing healthy is ever set aside; the function's error alarm tells. Records are processed one
  * after another, in stream order, under a time budget: once less than `attemptReserveMs` is left, no
  * record waits on a receiver any more (its delivery is left due for the retry function).
  */
@@ -87,6 +91,7 @@ export async function processTableChanges(
         break;
       } catch (error) {
         lastError = error;
+        if (error instanceof UnprocessableEventError) break;
         if (attempt < attempts) await sleep(200 * 2 ** (attempt - 1));
       }
     }
@@ -94,15 +99,25 @@ export async function processTableChanges(
       report.processed++;
       continue;
     }
-    const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
+    if (!(lastError instanceof UnprocessableEventError)) {
+      deps.logger.error('event processing failed; the batch fails so the trigger retries it', {
+        eventType: event.eventType,
+        eventId: event.eventId,
+        outcome: 'retry_batch',
+        attempts,
+        error: errorSummary(lastError),
+      });
+      throw lastError;
+    }
+    const reason = `${lastError.name}: ${lastError.message}`;
     await deps.parking.park({
       eventId: event.eventId,
       eventType: event.eventType,
       reason,
       record: entry.raw(),
-      attempts,
+      attempts: 1,
     });
-    deps.logger.error('event parked after repeated failures', {
+    deps.logger.error('event parked: it can never be processed', {
       eventType: event.eventType,
       eventId: event.eventId,
       outcome: 'parked',

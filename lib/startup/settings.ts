@@ -107,7 +107,7 @@ export function loadStreamModeSettings(env: Env): StreamModeSettings {
   return loadSettings((problems) => {
     const appKey = required(env, 'DINGTALK_APP_KEY', problems);
     const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
-    const baseUrl = optionalUrl(env, 'DINGTALK_OPENAPI_BASE', problems);
+    const baseUrl = dingTalkBase(env, 'DINGTALK_OPENAPI_BASE', problems);
     const backoffMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_BACKOFF_MS', problems);
     const heartbeatMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_HEARTBEAT_MS', problems);
     return {
@@ -144,7 +144,7 @@ export function readDingTalkSettings(env: Env, problems: string[]): DingTalkSett
 export function readDingTalkApiSettings(env: Env, problems: string[]): DingTalkApiSettings {
   const appKey = required(env, 'DINGTALK_APP_KEY', problems);
   const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
-  const baseUrl = optionalUrl(env, 'DINGTALK_API_BASE', problems);
+  const baseUrl = dingTalkBase(env, 'DINGTALK_API_BASE', problems);
   return { appKey, appSecret, ...(baseUrl === undefined ? {} : { baseUrl }) };
 }
 
@@ -191,6 +191,25 @@ export function readForwarding(env: Env, problems: string[]): ForwardingSettings
   const forward = readForwardSettings(env, problems);
   if (!forward) return undefined;
   return { forward, deliveriesTable: tableName(env, 'DELIVERIES_TABLE', problems) };
+}
+
+/**
+ * Where DingTalk's open API is, for a stand-in: the app secret travels to it, so https://, or plain
+ * http:// to this machine only.
+ */
+function dingTalkBase(env: Env, name: string, problems: string[]): string | undefined {
+  const value = optionalUrl(env, name, problems);
+  if (value === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return value; // already reported by optionalUrl
+  }
+  if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopback(parsed.hostname)))
+    return value;
+  problems.push(`${name} must be https:// (plain http:// only to loopback): the app secret is sent there`);
+  return value;
 }
 
 function isLoopback(hostname: string): boolean {

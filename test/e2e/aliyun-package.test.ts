@@ -1,4 +1,5 @@
 import AdmZip from 'adm-zip';
+import TableStore from 'tablestore';
 import { expect } from 'chai';
 import { encode } from 'cbor-x';
 import { execFileSync, fork } from 'node:child_process';
@@ -17,6 +18,9 @@ import { devCrypto, signedPush } from '../support/dingtalk-client';
 import { freePort } from '../support/local-stack';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
 import { chineseApproval } from '../support/large-payloads';
+import { createTablestoreClient } from '../../lib/aliyun/tablestore-client';
+import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
+import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 
 const TABLES = {
   events: 'dingtalk_callback_events_dev',
@@ -493,5 +497,107 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       hanging.closeAllConnections();
       hanging.close();
     }
+  });
+
+  describe('the unzipped retry handler never stalls on one bad delivery (issue 20; loopback receiver)', () => {
+    const sdk = () =>
+      createTablestoreClient({
+        endpoint: fake.endpoint,
+        instance: 'dingtalk-cb',
+        credentials: ROLE_CREDENTIALS,
+        timeoutMs: 5000,
+      });
+    const received: string[] = [];
+    let receiver: ReturnType<typeof createServer>;
+    let forwardEnv: NodeJS.ProcessEnv;
+
+    before(async () => {
+      receiver = createServer((request, response) => {
+        received.push(String(request.headers['webhook-id']));
+        // A slow receiver: overlapping runs would both be inside one attempt.
+        setTimeout(() => response.writeHead(200).end(), 300);
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      forwardEnv = {
+        ...env,
+        FORWARD_URL: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`,
+        FORWARD_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+      };
+    });
+    after(() => {
+      receiver.closeAllConnections();
+      receiver.close();
+    });
+
+    /** Due deliveries for `ids`, oldest due first; `broken` gets an event row that lost its columns. */
+    async function dueDeliveries(ids: string[], broken?: string): Promise<void> {
+      const events = new TablestoreEventStore(sdk(), TABLES.events);
+      const deliveries = new TablestoreDeliveryStore(sdk(), TABLES.deliveries);
+      const base = Date.now() - 60_000;
+      for (const [i, eventId] of ids.entries()) {
+        const receivedAt = new Date(base + i * 1000).toISOString();
+        if (eventId === broken) {
+          await sdk().putRow({
+            tableName: TABLES.events,
+            condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+            primaryKey: [{ eventId }],
+            attributeColumns: [{ eventType: 'user_add_org' }],
+          });
+        } else {
+          await events.put({
+            eventId,
+            eventType: 'user_add_org',
+            receivedAt,
+            ownerKey: 'dingdevcorp',
+            payload: '{}',
+          });
+        }
+        await deliveries.create({
+          eventId,
+          eventType: 'user_add_org',
+          receivedAt,
+          status: 'pending',
+          attempts: 1,
+          lastStatus: '503',
+          nextAttemptAt: receivedAt,
+          updatedAt: receivedAt,
+          revision: 1,
+        });
+      }
+    }
+
+    it('GIVEN an event row that lost its columns due before three healthy deliveries WHEN the timer runs THEN the three are delivered and the bad one is rescheduled with its reason', async () => {
+      const run = randomUUID();
+      const ids = ['bad', 'a', 'b', 'c'].map((id) => `hol-${run}-${id}`);
+      await dueDeliveries(ids, ids[0]);
+      const [report] = (await invokeFromArtifact(
+        join(unzipped, 'aliyun-bundle/retry-deliveries.js'),
+        forwardEnv,
+        [Buffer.from('{}')],
+      )) as Array<Record<string, number>>;
+      expect(report).to.include({ delivered: 3, errors: 1 });
+      for (const id of ids.slice(1))
+        expect(fake.rawRow(TABLES.deliveries, id)?.get('status'), id).to.equal('delivered');
+      const bad = fake.rawRow(TABLES.deliveries, ids[0]!);
+      expect(bad?.get('status')).to.equal('pending');
+      expect(bad?.get('lastStatus')).to.equal('Unreadable: Error');
+      expect(received.filter((id) => id.startsWith(`hol-${run}`)).sort()).to.deep.equal(ids.slice(1).sort());
+    });
+
+    it('GIVEN two timer runs that overlap WHEN the same deliveries are due THEN each is sent once', async () => {
+      const run = randomUUID();
+      const ids = [0, 1, 2, 3, 4].map((i) => `overlap-${run}-${i}`);
+      await dueDeliveries(ids);
+      const bundle = join(unzipped, 'aliyun-bundle/retry-deliveries.js');
+      const reports = (
+        await Promise.all([
+          invokeFromArtifact(bundle, forwardEnv, [Buffer.from('{}')]),
+          invokeFromArtifact(bundle, forwardEnv, [Buffer.from('{}')]),
+        ])
+      ).flat() as Array<Record<string, number>>;
+      expect(received.filter((id) => id.startsWith(`overlap-${run}`)).sort()).to.deep.equal(ids);
+      expect(reports.reduce((sum, r) => sum + r.delivered!, 0)).to.equal(5);
+      for (const id of ids) expect(fake.rawRow(TABLES.deliveries, id)?.get('attempts'), id).to.equal(2n);
+    });
   });
 });

@@ -515,7 +515,20 @@ export class TablestoreWireFake {
     }
   }
 
+  /** Every request on `table` answers 503 OTSPartitionUnavailable (a partition blip) until `available`. */
+  unavailable(table: string): void {
+    this.unavailableTables.add(table);
+  }
+
+  available(table: string): void {
+    this.unavailableTables.delete(table);
+  }
+
+  private readonly unavailableTables = new Set<string>();
+
   private table(name: string) {
+    if (this.unavailableTables.has(name))
+      throw new WireError(503, 'OTSPartitionUnavailable', 'The partition is not available.');
     const table = this.tables.get(name);
     if (!table) throw new WireError(404, 'OTSObjectNotExist', 'Requested table does not exist.');
     return table;

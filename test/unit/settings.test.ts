@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import { loadAwsCallbackSettings, loadAwsTableChangeSettings } from '../../lib/aws/aws-settings';
 import { parseRetrySchedule } from '../../lib/core/forwarding';
 import { loadAliyunTableChangeSettings, loadTablestoreSettings } from '../../lib/aliyun/aliyun-settings';
-import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadStreamModeSettings } from '../../lib/startup/settings';
+import {
+  ConfigError,
+  DEFAULT_MAX_BODY_BYTES,
+  loadDingTalkApiSettings,
+  loadStreamModeSettings,
+} from '../../lib/startup/settings';
 
 const valid = {
   DINGTALK_TOKEN: 'token123',
@@ -212,6 +217,41 @@ describe('Stream Mode settings (loadStreamModeSettings)', () => {
       'DINGTALK_STREAM_BACKOFF_MS must be a positive integer',
       'DINGTALK_STREAM_HEARTBEAT_MS must be a positive integer',
     ]);
+  });
+});
+
+describe('DingTalk open-API base (issue 20)', () => {
+  const credentials = { DINGTALK_APP_KEY: 'dingkey', DINGTALK_APP_SECRET: 'secret-value' };
+  const problemsOf = (load: () => unknown): string[] => {
+    try {
+      load();
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('GIVEN a plain http:// base on another host WHEN loaded THEN refused for both variables; https and loopback http accepted', () => {
+    expect(
+      problemsOf(() =>
+        loadStreamModeSettings({ ...credentials, DINGTALK_OPENAPI_BASE: 'http://proxy.example.com' }),
+      ),
+    ).to.deep.equal([
+      'DINGTALK_OPENAPI_BASE must be https:// (plain http:// only to loopback): the app secret is sent there',
+    ]);
+    expect(
+      problemsOf(() =>
+        loadDingTalkApiSettings({ ...credentials, DINGTALK_API_BASE: 'http://10.0.0.8:8080' }),
+      ),
+    ).to.deep.equal([
+      'DINGTALK_API_BASE must be https:// (plain http:// only to loopback): the app secret is sent there',
+    ]);
+    for (const ok of ['https://api.dingtalk.com', 'http://127.0.0.1:9000', 'http://localhost:1234']) {
+      expect(
+        problemsOf(() => loadStreamModeSettings({ ...credentials, DINGTALK_OPENAPI_BASE: ok })),
+        ok,
+      ).to.deep.equal([]);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { TableChange } from '../../lib/core/table-change-batch';
 import { processTableChanges } from '../../lib/core/table-change-batch';
+import { UnprocessableEventError } from '../../lib/core/stored-event-processing';
 import type { StoredEvent } from '../../lib/core/stored-event';
 import { InMemoryParkingStore } from '../support/in-memory-stores';
 import { RecordingLogger } from '../support/recording-logger';
@@ -60,24 +61,53 @@ describe('table-change batch policy (lib/core/table-change-batch.ts)', () => {
     expect(parking.parked.size).to.equal(0);
   });
 
-  it('GIVEN a record that always fails WHEN processed THEN parked after its tries with the reason, an error logged, and the next record still processed', async () => {
+  it('GIVEN a record that can never be processed WHEN processed THEN parked at once with the reason, an error logged, and the next record still processed', async () => {
+    const parking = new InMemoryParkingStore();
+    const logger = new RecordingLogger();
+    let tries = 0;
+    const report = await processTableChanges([change('bad'), change('good')], {
+      process: async (e) => {
+        if (e.eventId === 'bad') {
+          tries++;
+          throw new UnprocessableEventError('the stored payload is not JSON (SyntaxError)');
+        }
+      },
+      parking,
+      logger,
+      sleep: noSleep,
+    });
+    expect(report).to.deep.include({ processed: 1, parked: 1 });
+    expect(tries).to.equal(1);
+    expect(parking.parked.get('bad')).to.deep.include({
+      reason: 'UnprocessableEventError: the stored payload is not JSON (SyntaxError)',
+    });
+    expect(logger.records.find((r) => r.attributes.outcome === 'parked')?.level).to.equal('error');
+  });
+
+  it('GIVEN a store blip that outlasts the tries (OTSPartitionUnavailable) WHEN processed THEN nothing is parked and the batch fails, so the trigger retries it (issue 20)', async () => {
     const parking = new InMemoryParkingStore();
     const logger = new RecordingLogger();
     const waits: number[] = [];
-    const report = await processTableChanges([change('bad'), change('good')], {
+    const blip = Object.assign(new Error('The partition is not available.'), {
+      code: 'OTSPartitionUnavailable',
+    });
+    let caught: unknown;
+    await processTableChanges([change('a'), change('b')], {
       process: async (e) => {
-        if (e.eventId === 'bad') throw new TypeError('cannot read x');
+        if (e.eventId === 'b') throw blip;
       },
       parking,
       logger,
       sleep: async (ms) => {
         waits.push(ms);
       },
+    }).catch((error: unknown) => {
+      caught = error;
     });
-    expect(report).to.deep.include({ processed: 1, parked: 1 });
-    expect(parking.parked.get('bad')).to.deep.include({ reason: 'TypeError: cannot read x', attempts: 3 });
+    expect(caught).to.equal(blip);
+    expect(parking.parked.size).to.equal(0);
     expect(waits).to.deep.equal([200, 400]);
-    expect(logger.records.find((r) => r.attributes.outcome === 'parked')?.level).to.equal('error');
+    expect(logger.records.find((r) => r.attributes.outcome === 'retry_batch')?.level).to.equal('error');
   });
 
   it('GIVEN the parking store is down WHEN a record must be parked THEN the batch fails (the trigger retries it whole)', async () => {
