@@ -445,6 +445,51 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     });
   });
 
+  it('GIVEN the approvals table unavailable (OTSPartitionUnavailable) WHEN the unzipped stream handler runs THEN the invocation fails and nothing is parked; once it is back, the retried batch is projected (issue 20)', async () => {
+    const instance = `pi-blip-${randomUUID()}`;
+    const eventId = `bpms_instance_change:${instance}:start`;
+    const payload = JSON.stringify({
+      EventType: 'bpms_instance_change',
+      processInstanceId: instance,
+      type: 'start',
+      title: '出差',
+      createTime: 1700000000000,
+    });
+    const batch = Buffer.from(
+      encode({
+        Version: 'Sync-v1',
+        Records: [
+          {
+            Type: 'PutRow',
+            Info: { Timestamp: 1700000000123456n },
+            PrimaryKey: [{ ColumnName: 'eventId', Value: eventId }],
+            Columns: [
+              { Type: 'Put', ColumnName: 'eventType', Value: 'bpms_instance_change', Timestamp: 1n },
+              { Type: 'Put', ColumnName: 'receivedAt', Value: new Date().toISOString(), Timestamp: 1n },
+              { Type: 'Put', ColumnName: 'ownerKey', Value: 'dingdevcorp', Timestamp: 1n },
+              { Type: 'Put', ColumnName: 'payload', Value: payload, Timestamp: 1n },
+            ],
+          },
+        ],
+      }),
+    );
+    const bundle = join(unzipped, 'aliyun-bundle/table-changes.js');
+    fake.unavailable(TABLES.approvals);
+    let failure: unknown;
+    try {
+      await invokeFromArtifact(bundle, env, [batch]);
+    } catch (error) {
+      failure = error;
+    } finally {
+      fake.available(TABLES.approvals);
+    }
+    expect(String(failure)).to.contain('OTSPartitionUnavailable');
+    expect(fake.rawRow(TABLES.parked, eventId)).to.equal(undefined);
+    const [report] = await invokeFromArtifact(bundle, env, [batch]);
+    expect(report).to.include({ processed: 1, parked: 0 });
+    expect(String(fake.rawRow(TABLES.approvals, instance)?.get('state'))).to.contain('出差');
+  });
+
   it('GIVEN a receiver that hangs 10 s per request and a trigger batch of 20 records WHEN the unzipped stream handler runs with FC’s 60 s timeout THEN it finishes inside the budget, every event has its delivery record, none waits on the receiver past the budget', async () => {
     const hanging = createServer(() => undefined); // accepts, never answers
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
