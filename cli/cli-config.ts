@@ -8,6 +8,7 @@ import type { DeliveryStore } from '../lib/core/forwarding';
 import type { Logger } from '../lib/core/logger';
 import type { OperatorStores } from '../lib/core/operator-stores';
 import type { EventStore } from '../lib/core/stored-event';
+import type { ParkingStore } from '../lib/core/table-change-batch';
 import type { DingTalkSettings } from '../lib/startup/settings';
 import { ConfigError, loadDingTalkSettings } from '../lib/startup/settings';
 import {
@@ -96,4 +97,20 @@ export function cliDeliveryStore(env: Env): { store: DeliveryStore; close: () =>
 
 export function localDynamoDbEndpoint(env: Env): string {
   return `http://127.0.0.1:${env.DYNAMODB_LOCAL_PORT || 8000}`;
+}
+
+/**
+ * Parked table-change records (Alibaba Cloud's PARKED_TABLE). AWS has none: records that exhaust the
+ * stream's retries go to the SQS queue EventStreamFailures, and `reprocess --since` takes them from the
+ * events table.
+ */
+export function cliParkingStore(env: Env): { store: ParkingStore; close: () => void } {
+  const table = env.PARKED_TABLE?.trim();
+  if (!env.TABLESTORE_ENDPOINT || !table) {
+    throw new ConfigError([
+      'parked records are kept on Alibaba Cloud only: set TABLESTORE_* and PARKED_TABLE (on AWS, use reprocess --since)',
+    ]);
+  }
+  const stores = tablestoreStores(loadTablestoreSettings(env));
+  return { store: stores.parking!(table), close: () => stores.close() };
 }

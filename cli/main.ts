@@ -6,6 +6,7 @@ import { deliveries, replay } from './deliveries';
 import { events } from './events';
 import { putSecrets } from './put-secrets';
 import { recover } from './recover';
+import { parked, reprocess } from './reprocess';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
 import { stream } from './stream';
@@ -36,6 +37,16 @@ Commands:
       --since ISO          every event received at or after this instant
       --type TYPE          with --since: only this event type
       --json               one JSON object per line: eventId, status
+  reprocess              Run stored events through the table-change processing again, from the
+                         events table (projection, missing delivery records); idempotent
+      --id ID              one event
+      --since ISO          every event received at or after this instant
+      --type TYPE          with --since: only this event type
+      --parked             Alibaba Cloud: every parked record (PARKED_TABLE), removed once processed
+      --json               one JSON object per line: eventId, status
+  parked                 Alibaba Cloud: table-change records set aside, with their reasons
+      --limit N            at most N (default 20)
+      --json               one JSON object per line
   stream                 Receive events by DingTalk Stream Mode (no public URL) into the same store;
                          runs until Ctrl-C/SIGTERM (DINGTALK_APP_KEY, DINGTALK_APP_SECRET)
       --once SECONDS       stop after SECONDS (smoke tests)
@@ -202,6 +213,43 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         },
         env,
       );
+    }
+    case 'reprocess': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          id: { type: 'string' },
+          since: { type: 'string' },
+          type: { type: 'string' },
+          parked: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const chosen = [values.id !== undefined, values.since !== undefined, values.parked].filter(Boolean);
+      if (chosen.length !== 1)
+        return usage('reprocess needs exactly one of --id ID, --since ISO or --parked');
+      if (values.type !== undefined && values.since === undefined) return usage('--type goes with --since');
+      const since = values.since === undefined ? undefined : isoInstant(values.since);
+      if (since === null) return usage('--since must be an ISO-8601 date or instant');
+      return reprocess(
+        {
+          json: values.json,
+          parked: values.parked,
+          ...(values.id ? { id: values.id } : {}),
+          ...(since ? { since } : {}),
+          ...(values.type ? { type: values.type } : {}),
+        },
+        env,
+      );
+    }
+    case 'parked': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { limit: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
+      });
+      const limit = parseLimit(values.limit);
+      if (limit === undefined) return usage('--limit must be a positive integer');
+      return parked({ limit, json: values.json }, env);
     }
     case 'stream':
       return streamCommand(rest, env);

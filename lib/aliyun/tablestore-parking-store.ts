@@ -1,6 +1,8 @@
 import TableStore from 'tablestore';
 import type { Client } from 'tablestore';
-import type { ParkingStore } from '../core/table-change-batch';
+import { newestFirst } from '../core/listing';
+import type { ParkedRecord, ParkingStore } from '../core/table-change-batch';
+import { allRows, rowColumns } from './tablestore-client';
 
 /**
  * Parked stream records, one row per eventId (latest reason wins), in a table of its own: writing
@@ -32,6 +34,29 @@ export class TablestoreParkingStore implements ParkingStore {
         { attempts: TableStore.Long.fromNumber(entry.attempts) },
         { parkedAt: new Date(this.now()).toISOString() },
       ],
+    });
+  }
+
+  async list(limit: number): Promise<ParkedRecord[]> {
+    const found: ParkedRecord[] = [];
+    for await (const row of allRows(this.client, this.tableName, 'eventId')) {
+      const columns = rowColumns(row.attributes);
+      found.push({
+        eventId: String(row.primaryKey?.[0]?.value ?? ''),
+        eventType: String(columns.eventType ?? ''),
+        reason: String(columns.reason ?? ''),
+        attempts: Number(columns.attempts ?? 0),
+        parkedAt: String(columns.parkedAt ?? ''),
+      });
+    }
+    return newestFirst(found, (record) => record.parkedAt).slice(0, limit);
+  }
+
+  async remove(eventId: string): Promise<void> {
+    await this.client.deleteRow({
+      tableName: this.tableName,
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      primaryKey: [{ eventId }],
     });
   }
 }

@@ -3,6 +3,7 @@ import type { RecoveryJournal } from './failed-push-recovery';
 import type { DeliveryStore } from './forwarding';
 import type { Logger } from './logger';
 import type { EventStore } from './stored-event';
+import type { ParkingStore } from './table-change-batch';
 
 /**
  * The stores the CLI and the Stream Mode connector use, by table name, on one client: each cloud's
@@ -13,6 +14,8 @@ export interface OperatorStores {
   approvals(table: string): ApprovalStore;
   deliveries(table: string): DeliveryStore;
   journal(table: string, logger: Logger): RecoveryJournal;
+  /** Alibaba Cloud only: AWS sends records that exhaust the stream's retries to an SQS queue instead. */
+  parking?(table: string): ParkingStore;
   /** Closes the client's idle sockets. */
   close(): void;
 }

@@ -20,6 +20,16 @@ export type TableChange =
   | { kind: 'skip' }
   | { kind: 'malformed'; eventId: string; reason: string; raw: () => string };
 
+/** A record set aside, as an operator lists it (`dingtalk-callback parked`). */
+export interface ParkedRecord {
+  eventId: string;
+  eventType: string;
+  reason: string;
+  attempts: number;
+  /** ISO-8601. */
+  parkedAt: string;
+}
+
 /** Where records that cannot be processed are set aside, with the reason (never the triggering table). */
 export interface ParkingStore {
   park(entry: {
@@ -29,6 +39,10 @@ export interface ParkingStore {
     record: string;
     attempts: number;
   }): Promise<void>;
+  /** Newest parked first. Parked records are rare: the table is small. */
+  list(limit: number): Promise<ParkedRecord[]>;
+  /** Once the event is processed again (`dingtalk-callback reprocess --parked`). */
+  remove(eventId: string): Promise<void>;
 }
 
 export interface TableChangeReport {

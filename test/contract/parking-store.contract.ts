@@ -65,5 +65,22 @@ export function parkingStoreContract(
       expect(row?.reason.length).to.be.at.most(2_000);
       expect(row?.record.length).to.be.at.most(100_000);
     });
+
+    it('GIVEN parked records WHEN listed THEN each once with its reason, newest parked first; removed ones are gone', async () => {
+      const first = `parked-${run}-list-1`;
+      const second = `parked-${run}-list-2`;
+      await store.park({ eventId: first, eventType: 't', reason: 'one', record: '{}', attempts: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.park({ eventId: second, eventType: 't', reason: 'two', record: '{}', attempts: 1 });
+      const ours = (await store.list(1_000)).filter((p) => p.eventId.startsWith(`parked-${run}-list-`));
+      expect(ours.map((p) => [p.eventId, p.reason])).to.deep.equal([
+        [second, 'two'],
+        [first, 'one'],
+      ]);
+      expect(Date.parse(ours[0]!.parkedAt)).to.be.greaterThan(0);
+      await store.remove(first);
+      expect(await read(first)).to.equal(undefined);
+      expect((await store.list(1_000)).map((p) => p.eventId)).not.to.include(first);
+    });
   });
 }

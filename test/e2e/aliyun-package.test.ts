@@ -21,6 +21,7 @@ import { chineseApproval } from '../support/large-payloads';
 import { createTablestoreClient } from '../../lib/aliyun/tablestore-client';
 import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
 import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
+import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';
 
 const TABLES = {
   events: 'dingtalk_callback_events_dev',
@@ -541,6 +542,65 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     } finally {
       hanging.closeAllConnections();
       hanging.close();
+    }
+  });
+
+  it('GIVEN a parked record and an event never projected WHEN `parked` and `reprocess --parked` / `--id` run against Tablestore THEN both are projected from the events table and the parked row is gone (issue 20)', async () => {
+    const client = createTablestoreClient({
+      endpoint: fake.endpoint,
+      instance: 'dingtalk-cb',
+      credentials: ROLE_CREDENTIALS,
+      timeoutMs: 5000,
+    });
+    const events = new TablestoreEventStore(client, TABLES.events);
+    const [parkedInstance, lostInstance] = [`pi-parked-${randomUUID()}`, `pi-lost-${randomUUID()}`];
+    for (const instance of [parkedInstance, lostInstance]) {
+      await events.put({
+        eventId: `bpms_instance_change:${instance}:start`,
+        eventType: 'bpms_instance_change',
+        receivedAt: new Date().toISOString(),
+        ownerKey: 'dingdevcorp',
+        payload: JSON.stringify({
+          EventType: 'bpms_instance_change',
+          processInstanceId: instance,
+          type: 'start',
+          title: '报销',
+          createTime: 1700000000000,
+        }),
+      });
+    }
+    const parkedId = `bpms_instance_change:${parkedInstance}:start`;
+    await new TablestoreParkingStore(client, TABLES.parked).park({
+      eventId: parkedId,
+      eventType: 'bpms_instance_change',
+      reason: 'Error: OTSPartitionUnavailable (parked by an older version)',
+      record: '{}',
+      attempts: 3,
+    });
+    const cliEnv = {
+      ...process.env,
+      TABLESTORE_ENDPOINT: fake.endpoint,
+      TABLESTORE_INSTANCE: 'dingtalk-cb',
+      TABLESTORE_ACCESS_KEY_ID: ROLE_CREDENTIALS.accessKeyId,
+      TABLESTORE_ACCESS_KEY_SECRET: ROLE_CREDENTIALS.accessKeySecret,
+      EVENTS_TABLE: TABLES.events,
+      APPROVALS_TABLE: TABLES.approvals,
+      PARKED_TABLE: TABLES.parked,
+    };
+    const listed = await runCli(['parked', '--json'], cliEnv);
+    expect(listed.code, listed.stderr).to.equal(0);
+    expect(listed.stdout).to.contain(parkedId);
+    // Other tests' parked rows (a poison record whose event is not in the table) report themselves, exit 1.
+    const fromParked = await runCli(['reprocess', '--parked', '--json'], cliEnv);
+    expect(fromParked.stdout).to.contain(`{"eventId":"${parkedId}","status":"processed"}`);
+    expect(fake.rawRow(TABLES.parked, parkedId)).to.equal(undefined);
+    const byId = await runCli(
+      ['reprocess', '--id', `bpms_instance_change:${lostInstance}:start`, '--json'],
+      cliEnv,
+    );
+    expect(byId.code, byId.stderr).to.equal(0);
+    for (const instance of [parkedInstance, lostInstance]) {
+      expect(String(fake.rawRow(TABLES.approvals, instance)?.get('state')), instance).to.contain('报销');
     }
   });
 

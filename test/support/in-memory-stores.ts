@@ -4,7 +4,7 @@ import type { JournalRow } from '../../lib/core/journal-pages';
 import type { Delivery, DeliveryStatus, DeliveryStore } from '../../lib/core/forwarding';
 import { newestFirst } from '../../lib/core/listing';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../../lib/core/stored-event';
-import type { ParkingStore } from '../../lib/core/table-change-batch';
+import type { ParkedRecord, ParkingStore } from '../../lib/core/table-change-batch';
 
 /**
  * In-memory adapters of the core's ports, for the core's unit tests: each keeps the port's contract (the
@@ -158,11 +158,28 @@ export type ParkedEntry = Parameters<ParkingStore['park']>[0];
 
 export class InMemoryParkingStore implements ParkingStore {
   readonly parked = new Map<string, ParkedEntry>();
+  private readonly parkedAt = new Map<string, string>();
   readonly faults = new Faults();
+
+  async list(limit: number): Promise<ParkedRecord[]> {
+    this.faults.check();
+    const found = [...this.parked.values()].map(({ record: _record, ...rest }) => ({
+      ...rest,
+      parkedAt: this.parkedAt.get(rest.eventId)!,
+    }));
+    return newestFirst(found, (record) => record.parkedAt).slice(0, limit);
+  }
+
+  async remove(eventId: string): Promise<void> {
+    this.faults.check();
+    this.parked.delete(eventId);
+    this.parkedAt.delete(eventId);
+  }
 
   /** Bounded as the Tablestore adapter bounds them. */
   async park(entry: ParkedEntry): Promise<void> {
     this.faults.check();
+    this.parkedAt.set(entry.eventId, new Date().toISOString());
     this.parked.set(entry.eventId, {
       ...copy(entry),
       reason: entry.reason.slice(0, 2000),

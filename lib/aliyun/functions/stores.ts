@@ -4,6 +4,7 @@ import { createTablestoreClient } from '../tablestore-client';
 import { TablestoreApprovalStore } from '../tablestore-approval-store';
 import { TablestoreDeliveryStore } from '../tablestore-delivery-store';
 import { TablestoreEventStore } from '../tablestore-event-store';
+import { TablestoreParkingStore } from '../tablestore-parking-store';
 import { TablestoreRecoveryJournal } from '../tablestore-recovery-journal';
 
 /** Outside Function Compute there is no context: the configured access keys are required. */
@@ -26,6 +27,7 @@ export function tablestoreStores(settings: TablestoreSettings): OperatorStores {
     approvals: (table) => new TablestoreApprovalStore(client, table),
     deliveries: (table) => new TablestoreDeliveryStore(client, table),
     journal: (table, logger) => new TablestoreRecoveryJournal(client, table, logger),
+    parking: (table) => new TablestoreParkingStore(client, table),
     close: () => undefined,
   };
 }
