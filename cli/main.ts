@@ -10,6 +10,7 @@ import { parked, reprocess } from './reprocess';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
 import { stream } from './stream';
+import { checkStreamHealth } from './stream-health';
 
 const USAGE = `Usage: dingtalk-callback <command> [options]
 
@@ -50,6 +51,10 @@ Commands:
   stream                 Receive events by DingTalk Stream Mode (no public URL) into the same store;
                          runs until Ctrl-C/SIGTERM (DINGTALK_APP_KEY, DINGTALK_APP_SECRET)
       --once SECONDS       stop after SECONDS (smoke tests)
+  stream-health          The connector's health for a container check (exit 0 healthy, 1 not):
+                         connected, and a frame or the connection younger than the allowed age
+      --file F             its health file (default DINGTALK_STREAM_HEALTH_FILE)
+      --max-age SECONDS    allowed age (default 240: longer than the 3 min after which a quiet connection is replaced)
   register --url URL     Register the callback URL with DingTalk (legacy API; it checks the URL first)
       --tags a,b,...       event types (default: approval and address-book events)
   update --url URL       Change the registered URL, tags, token or AES key (checked like register)
@@ -253,6 +258,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
     case 'stream':
       return streamCommand(rest, env);
+    case 'stream-health': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { file: { type: 'string' }, 'max-age': { type: 'string', default: '240' } },
+      });
+      const file = values.file ?? env.DINGTALK_STREAM_HEALTH_FILE;
+      if (!file) return usage('stream-health needs --file F or DINGTALK_STREAM_HEALTH_FILE');
+      const maxAge = Number(values['max-age']);
+      if (!(Number.isFinite(maxAge) && maxAge > 0)) return usage('--max-age must be a number of seconds');
+      return checkStreamHealth(file, maxAge * 1000);
+    }
     case 'register':
     case 'update': {
       const { values } = parseArgs({

@@ -2,7 +2,9 @@ import { createStreamModeIngest } from '../lib/core/stream-mode-ingest';
 import { DingTalkStreamClient } from '../lib/dingtalk/stream-client';
 import { createLogger } from '../lib/startup/logger';
 import { loadStreamModeSettings } from '../lib/startup/settings';
+import { errorSummary } from '../lib/core/logger';
 import { cliEventStore } from './cli-config';
+import { writeStreamHealth } from './stream-health';
 
 export interface StreamOptions {
   /** Stop after this many seconds (smoke tests); run until a signal otherwise. */
@@ -24,17 +26,37 @@ export async function stream(options: StreamOptions, env: NodeJS.ProcessEnv): Pr
   const settings = loadStreamModeSettings(env);
   const logger = createLogger({ logLevel: env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO' });
   const { store, close } = cliEventStore(env, { local: options.localStore ?? true });
-  const client = new DingTalkStreamClient({
+  const writeHealth = () => {
+    if (!settings.healthFile) return;
+    try {
+      writeStreamHealth(settings.healthFile, {
+        connected: client.connected,
+        lastFrameAt: client.lastFrameAt,
+        connectedAt: client.connectedAt,
+        reconnects: client.reconnects,
+        writtenAt: Date.now(),
+      });
+    } catch (error) {
+      logger.warn('stream health file could not be written', { error: errorSummary(error) });
+    }
+  };
+  const client: DingTalkStreamClient = new DingTalkStreamClient({
     clientId: settings.appKey,
     clientSecret: settings.appSecret,
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
     userAgent: 'dingtalk-callback/stream',
     onEvent: createStreamModeIngest({ store, logger, appKey: settings.appKey, now: Date.now }),
-    onStatus: (status, details) => logger.info(`stream ${status}`, { ...details, outcome: status }),
+    onStatus: (status, details) => {
+      logger.info(`stream ${status}`, { ...details, reconnects: client.reconnects, outcome: status });
+      writeHealth();
+    },
     ...(settings.backoffMs === undefined ? {} : { backoffMs: settings.backoffMs }),
     ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
+    ...(settings.idleMs === undefined ? {} : { idleMs: settings.idleMs }),
   });
   client.start();
+  writeHealth();
+  const healthTimer = setInterval(writeHealth, settings.heartbeatMs ?? 10_000);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -42,8 +64,14 @@ export async function stream(options: StreamOptions, env: NodeJS.ProcessEnv): Pr
       setTimeout(() => resolve('time is up'), options.onceSeconds * 1000);
   });
   logger.info('stream stopping', { reason: signal, outcome: 'stopping' });
+  clearInterval(healthTimer);
   await client.stop();
+  writeHealth();
   close();
-  logger.info('stream stopped', { connections: client.connections, outcome: 'stopped' });
+  logger.info('stream stopped', {
+    connections: client.connections,
+    reconnects: client.reconnects,
+    outcome: 'stopped',
+  });
   return 0;
 }

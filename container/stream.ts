@@ -4,9 +4,15 @@
  * (`--once SECONDS`). Unlike the CLI it has no local default store: without EVENTS_TABLE it stops with
  * a configuration error instead of writing to `npm start`'s table on 127.0.0.1:8000.
  */
-import { streamCommand } from '../cli/main';
+import { main, streamCommand } from '../cli/main';
 
-streamCommand(process.argv.slice(2), process.env, { localStore: false }).then(
+// `--health` is the image's HEALTHCHECK (Dockerfile): the connector's health file, not a new connection.
+const [first, ...rest] = process.argv.slice(2);
+const run =
+  first === '--health'
+    ? main(['stream-health', ...rest], process.env)
+    : streamCommand(process.argv.slice(2), process.env, { localStore: false });
+run.then(
   (code) => {
     process.exitCode = code;
   },

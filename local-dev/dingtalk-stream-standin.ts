@@ -24,6 +24,10 @@ export class DingTalkStreamStandIn {
   readonly pings: Array<{ data: string }> = [];
   /** How many upcoming connections/open calls to refuse with HTTP 503. */
   refuseOpens = 0;
+  /** Accept the TCP connection of a WebSocket upgrade and never answer it (a handshake that hangs). */
+  hangUpgrades = false;
+  /** Close every accepted connection after this many ms (a gateway that accepts and drops at once). */
+  dropAfterMs: number | undefined;
   private server: Server | undefined;
   /** When each WebSocket connection was accepted, and when each closed (ms). */
   readonly connectedAt: number[] = [];
@@ -32,6 +36,7 @@ export class DingTalkStreamStandIn {
   private readonly tickets = new Map<string, number>();
   private readonly sockets: WebSocket[] = [];
   private readonly waiting = new Map<string, (ack: StreamAckRecord) => void>();
+  private readonly hanging: Array<{ destroy(): void }> = [];
 
   /** `answerHeartbeats: false` leaves the client's WebSocket pings unanswered (a dead link). */
   constructor(
@@ -59,6 +64,10 @@ export class DingTalkStreamStandIn {
       });
     });
     this.server.on('upgrade', (request, socket, head) => {
+      if (this.hangUpgrades) {
+        this.hanging.push(socket);
+        return;
+      }
       const url = new URL(request.url ?? '/', 'http://stand-in');
       const ticket = url.searchParams.get('ticket') ?? '';
       const expires = this.tickets.get(ticket);
@@ -74,6 +83,7 @@ export class DingTalkStreamStandIn {
   }
 
   async stop(): Promise<void> {
+    for (const socket of this.hanging) socket.destroy();
     for (const socket of this.sockets) socket.terminate();
     this.wss.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -175,6 +185,7 @@ export class DingTalkStreamStandIn {
   private accept(ws: WebSocket): void {
     this.sockets.push(ws);
     this.connectedAt.push(Date.now());
+    if (this.dropAfterMs !== undefined) setTimeout(() => ws.terminate(), this.dropAfterMs);
     ws.on('close', () => this.closedAt.push(Date.now()));
     ws.on('message', (raw) => {
       let reply: { headers?: { messageId?: string; topic?: string }; data?: string };

@@ -13,6 +13,8 @@ import { storedEventOf } from './stored-event';
  * acknowledged `SUCCESS` only once the store has it; a store failure answers `LATER`, so DingTalk
  * redelivers.
  */
+const NOT_JSON = Symbol('not JSON');
+
 export function storedEventFromStreamFrame(
   frame: StreamFrame,
   appKey: string,
@@ -22,9 +24,12 @@ export function storedEventFromStreamFrame(
     try {
       return parseExactJson(frame.data);
     } catch {
-      return undefined;
+      return NOT_JSON;
     }
   })();
+  // Data that is not JSON is kept whole, inside a JSON object: a stored payload is always JSON, so
+  // `events --json` and forwarded bodies (which splice it in) stay valid.
+  const plaintext = parsed === NOT_JSON ? JSON.stringify({ unparsedData: frame.data }) : frame.data;
   const data = isObject(parsed) ? parsed : {};
   const eventType = text(frame.headers.eventType) ?? payloadEventType(data);
   // The event id travels in the headers; the identity rule is the push's (once-only approval
@@ -41,7 +46,7 @@ export function storedEventFromStreamFrame(
     {
       eventId,
       eventType,
-      plaintext: frame.data,
+      plaintext,
       ...(corpId ? { corpId } : {}),
       ...(eventTime !== undefined ? { eventTime } : {}),
       ...(processInstanceId ? { processInstanceId } : {}),

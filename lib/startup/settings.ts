@@ -54,6 +54,10 @@ export interface StreamModeSettings {
   backoffMs?: number;
   /** DINGTALK_STREAM_HEARTBEAT_MS: how often the connection is checked. */
   heartbeatMs?: number;
+  /** DINGTALK_STREAM_IDLE_MS: no frame for this long replaces the connection. */
+  idleMs?: number;
+  /** DINGTALK_STREAM_HEALTH_FILE: where the connector writes its state for a container health check. */
+  healthFile?: string;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -110,12 +114,16 @@ export function loadStreamModeSettings(env: Env): StreamModeSettings {
     const baseUrl = dingTalkBase(env, 'DINGTALK_OPENAPI_BASE', problems);
     const backoffMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_BACKOFF_MS', problems);
     const heartbeatMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_HEARTBEAT_MS', problems);
+    const idleMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_IDLE_MS', problems);
+    const healthFile = env.DINGTALK_STREAM_HEALTH_FILE?.trim() || undefined;
     return {
       appKey,
       appSecret,
       ...(baseUrl === undefined ? {} : { baseUrl }),
       ...(backoffMs === undefined ? {} : { backoffMs }),
       ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+      ...(idleMs === undefined ? {} : { idleMs }),
+      ...(healthFile === undefined ? {} : { healthFile }),
     };
   });
 }

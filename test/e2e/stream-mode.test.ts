@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DingTalkStreamStandIn } from '../../local-dev/dingtalk-stream-standin';
 import type { ApprovalEvent } from '../support/approval-events';
@@ -98,6 +100,7 @@ describe('Stream Mode connector (`dingtalk-callback stream`, real process) again
   let gateway: DingTalkStreamStandIn;
   let proxy: TcpFaultProxy;
   const connector = new Connector();
+  const healthFile = join(mkdtempSync(join(tmpdir(), 'stream-health-')), 'health.json');
 
   before(async () => {
     stack = await sharedLocalStack();
@@ -110,12 +113,17 @@ describe('Stream Mode connector (`dingtalk-callback stream`, real process) again
       DINGTALK_APP_KEY: APP.clientId,
       DINGTALK_APP_SECRET: APP.clientSecret,
       DINGTALK_OPENAPI_BASE: gateway.baseUrl,
+      DINGTALK_STREAM_HEALTH_FILE: healthFile,
     });
     await connector.waitFor('"stream connected"');
   });
 
   after(async () => {
     expect(await connector.stop(), 'a clean stop on SIGTERM').to.equal(0);
+    // Stopped: the health file says not connected, and the container check fails.
+    const stopped = await runCli(['stream-health', '--file', healthFile], process.env);
+    expect(stopped.code, stopped.stderr).to.equal(1);
+    expect(stopped.stderr).to.contain('not connected');
     await gateway?.stop();
     await proxy?.down();
   });
@@ -154,6 +162,17 @@ describe('Stream Mode connector (`dingtalk-callback stream`, real process) again
     await proxy.up();
     expect((await gateway.sendEvent(event, 30_000)).status).to.equal('SUCCESS');
     expect((await stack.eventStore().get(event.eventId))?.payload).to.equal(event.data);
+  });
+
+  it('GIVEN the connector connected WHEN the container health check runs THEN healthy; with a max age shorter than the quiet time THEN unhealthy, naming why', async () => {
+    await gateway.ping();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const healthy = await runCli(['stream-health', '--file', healthFile], process.env);
+    expect(healthy.code, healthy.stderr).to.equal(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const strict = await runCli(['stream-health', '--file', healthFile, '--max-age', '1'], process.env);
+    expect(strict.code).to.equal(1);
+    expect(strict.stderr).to.match(/no frame for \d+ ms|has not written its state/);
   });
 
   it('GIVEN a SYSTEM ping THEN the same data comes back', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createStreamModeIngest, storedEventFromStreamFrame } from '../../lib/core/stream-mode-ingest';
+import { storedEventToJson } from '../../lib/core/stored-event';
 import { parseEvent } from '../../lib/dingtalk/event-payload';
 import type { StreamFrame } from '../../lib/dingtalk/stream-protocol';
 import { InMemoryEventStore } from '../support/in-memory-stores';
@@ -71,5 +72,13 @@ describe('Stream Mode ingest (lib/core/stream-mode-ingest.ts) against an in-memo
     expect(store.events.size).to.equal(0);
     expect(logger.records.find((r) => r.attributes.outcome === 'store_failed')?.level).to.equal('error');
     expect(logger.text()).not.to.contain('remark-marker');
+  });
+
+  it('GIVEN an EVENT whose data is not JSON WHEN stored THEN the payload is valid JSON that keeps the text whole, so listings and forwarded bodies stay valid (issue 20)', async () => {
+    const f = { ...frame({}), data: 'plain <text> "quoted" 审批' };
+    const event = storedEventFromStreamFrame(f, 'k', NOW);
+    expect(JSON.parse(event.payload)).to.deep.equal({ unparsedData: 'plain <text> "quoted" 审批' });
+    expect(() => JSON.parse(storedEventToJson(event))).not.to.throw();
+    expect(event.eventId).to.equal('evt-1');
   });
 });
