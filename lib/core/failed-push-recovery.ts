@@ -152,7 +152,18 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
   }
 
   for (const page of await journal.pending()) {
-    await storePage(itemsOf(page.raw));
+    let items: unknown[];
+    try {
+      items = itemsOf(page.raw);
+    } catch {
+      // An answer DingTalk sent that could not be read: kept for an operator, never blocking the runs.
+      logger.error('a journaled failed-push page cannot be read; it stays in the journal', {
+        page: page.id,
+        outcome: 'journal_page_unreadable',
+      });
+      continue;
+    }
+    await storePage(items);
     await persist('journal', fallbackReserve, () => journal.done(page));
     report.replayedPages++;
   }
@@ -163,7 +174,21 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
       logger.info('recovery stopped for time; the next run continues', { remainingMs: remaining() });
       break;
     }
-    const page: FailedPushPage = await api.failedPushes();
+    let page: FailedPushPage;
+    try {
+      page = await api.failedPushes();
+    } catch (error) {
+      // DingTalk answered, but not readably: the next call would delete that page, so keep its text.
+      const raw = (error as { raw?: unknown }).raw;
+      if (typeof raw === 'string' && raw.length > 0) {
+        await persist('journal', fallbackReserve, () => journal.save(raw));
+        logger.error('failed-list answer unreadable; its text is journaled', {
+          outcome: 'failed_list_unreadable',
+          error: errorSummary(error),
+        });
+      }
+      throw error;
+    }
     report.pages++;
     hasMore = page.hasMore;
     if (page.items.length === 0) break;

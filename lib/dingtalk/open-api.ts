@@ -60,9 +60,16 @@ export class DingTalkApiError extends Error {
 
 /** Network failures, timeouts and non-JSON or 5xx answers: DingTalk did not give an answer. */
 export class DingTalkUnreachableError extends Error {
-  constructor(api: string, reason: string, options?: ErrorOptions) {
+  /**
+   * The answer's text when one came but could not be read (not JSON, cut off, not an object): for the
+   * failed list, the page DingTalk deletes on the next call. Never logged (it holds event data).
+   */
+  readonly raw: string | undefined;
+
+  constructor(api: string, reason: string, options?: ErrorOptions & { raw?: string }) {
     super(`DingTalk ${api}: no answer (${reason})`, options);
     this.name = 'DingTalkUnreachableError';
+    this.raw = options?.raw;
   }
 }
 
@@ -157,9 +164,11 @@ export class DingTalkApi {
   }
 
   /**
-   * One page of failed pushes. **Calling this deletes the page the previous call returned**:
-   * persist a page before asking for the next. Never retried, so a lost answer cannot delete a page
-   * nobody received.
+   * One page of failed pushes. **Calling this deletes the page the previous call returned**: persist a
+   * page before asking for the next. Never retried within a call: a retry would delete the page whose
+   * answer was lost. An answer that came but cannot be read is thrown with its text
+   * (`DingTalkUnreachableError.raw`), for the caller to persist before any next call; an answer that
+   * never arrived whole (a timeout mid-body) cannot be kept, and the next call deletes that page.
    */
   async failedPushes(): Promise<FailedPushPage> {
     const { reply, raw } = await this.callRaw(
@@ -171,7 +180,9 @@ export class DingTalkApi {
     );
     const list = reply.failed_list;
     if (list !== undefined && !Array.isArray(list)) {
-      throw new DingTalkUnreachableError('get_call_back_failed_result', 'failed_list is not a list');
+      throw new DingTalkUnreachableError('get_call_back_failed_result', 'failed_list is not a list', {
+        raw,
+      });
     }
     return { hasMore: reply.has_more === true, items: (list ?? []) as FailedPushItem[], raw };
   }
@@ -251,10 +262,10 @@ export class DingTalkApi {
       // Failed-list items carry 64-bit ids (task ids, dept ids): keep their digits as strings.
       reply = parseExactJson(raw) as ApiReply;
     } catch {
-      throw new DingTalkUnreachableError(api, `HTTP ${response.status}, not JSON`);
+      throw new DingTalkUnreachableError(api, `HTTP ${response.status}, not JSON`, { raw });
     }
     if (typeof reply !== 'object' || reply === null) {
-      throw new DingTalkUnreachableError(api, `HTTP ${response.status}, not a JSON object`);
+      throw new DingTalkUnreachableError(api, `HTTP ${response.status}, not a JSON object`, { raw });
     }
     const errcode = typeof reply.errcode === 'number' ? reply.errcode : response.ok ? 0 : response.status;
     if (errcode !== 0) {

@@ -8,6 +8,10 @@ import {
   storedEventFromFailedItem,
 } from '../../lib/core/failed-push-recovery';
 import type { FailedPushPage } from '../../lib/dingtalk/open-api';
+import { DingTalkApi } from '../../lib/dingtalk/open-api';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   InMemoryEventStore,
   InMemoryFallbackPlace,
@@ -220,5 +224,68 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     await store.put(storedEventFromFailedItem(item(1), Date.now()));
     expect(await run()).to.deep.include({ stored: 0, duplicates: 1 });
     expect(store.events.size).to.equal(1);
+  });
+});
+
+describe('recoverFailedPushes with an answer that came but cannot be read (DingTalkApi against a scripted loopback peer; issue 20)', () => {
+  let server: Server;
+  let answers: string[];
+  let calls = 0;
+
+  before(async () => {
+    server = createServer((request, response) => {
+      if (request.url?.startsWith('/gettoken')) {
+        response.end(JSON.stringify({ errcode: 0, access_token: 'token', expires_in: 7200 }));
+        return;
+      }
+      calls++;
+      response.end(answers.shift() ?? JSON.stringify({ errcode: 0, has_more: false, failed_list: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  after(() => server.close());
+
+  it('GIVEN a failed-list answer cut off mid-JSON WHEN recovery reads it THEN the raw answer is journaled before the run fails, and later runs keep it and go on', async () => {
+    const truncated = JSON.stringify({ errcode: 0, has_more: false, failed_list: [item(1), item(2)] }).slice(
+      0,
+      120,
+    );
+    answers = [truncated];
+    calls = 0;
+    const api = new DingTalkApi({
+      appKey: 'k',
+      appSecret: 's',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      sleep: async () => undefined,
+    });
+    const journal = new InMemoryRecoveryJournal();
+    const logger = new RecordingLogger();
+    const deps = {
+      api,
+      store: new InMemoryEventStore(),
+      journal,
+      logger,
+      now: Date.now,
+      sleep: async () => undefined,
+    };
+    let caught: unknown;
+    await recoverFailedPushes(deps).catch((error: unknown) => {
+      caught = error;
+    });
+    expect(caught).to.be.instanceOf(Error);
+    const [kept] = await journal.pending();
+    expect(kept?.raw).to.equal(truncated);
+    expect(logger.records.find((r) => r.attributes.outcome === 'failed_list_unreadable')?.level).to.equal(
+      'error',
+    );
+
+    // The next run does not block on the unreadable page: it keeps it and asks DingTalk again.
+    const report = await recoverFailedPushes(deps);
+    expect(report.pages).to.equal(1);
+    expect(calls).to.equal(2);
+    expect((await journal.pending()).map((p) => p.raw)).to.deep.equal([truncated]);
+    expect(logger.records.filter((r) => r.attributes.outcome === 'journal_page_unreadable')).to.have.length(
+      1,
+    );
   });
 });
