@@ -5,7 +5,10 @@ import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery'
 import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
 import type { Logger } from '../core/logger';
-import { allRows, rowColumns } from './tablestore-client';
+import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
+
+/** The reading lease's row (no `page` column: `pending` passes it by). */
+const LEASE_ROW = 'lease';
 
 /** Well below Tablestore's 2 MB limit for one column value. */
 const MAX_PART_BYTES = 1_500_000;
@@ -65,6 +68,49 @@ export class TablestoreRecoveryJournal implements RecoveryJournal {
     const { pages, incomplete } = pagesFromRows(rows);
     if (incomplete.length > 0) this.logger.warn('journal holds incomplete pages', { pages: incomplete });
     return pages;
+  }
+
+  async lease(holder: string, untilMs: number): Promise<boolean> {
+    // Absent, expired, or already ours: a missing `expiresAt` passes the first test.
+    const free = new TableStore.CompositeCondition(TableStore.LogicalOperator.OR);
+    free.addSubCondition(
+      new TableStore.SingleColumnCondition(
+        'expiresAt',
+        TableStore.Long.fromNumber(this.now()),
+        TableStore.ComparatorType.LESS_THAN,
+        true,
+      ),
+    );
+    free.addSubCondition(
+      new TableStore.SingleColumnCondition('holder', holder, TableStore.ComparatorType.EQUAL, false),
+    );
+    try {
+      await this.client.putRow({
+        tableName: this.tableName,
+        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, free),
+        primaryKey: [{ rowId: LEASE_ROW }],
+        attributeColumns: [{ holder }, { expiresAt: TableStore.Long.fromNumber(untilMs) }],
+      });
+      return true;
+    } catch (error) {
+      if (isConditionCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(holder: string): Promise<void> {
+    try {
+      await this.client.deleteRow({
+        tableName: this.tableName,
+        condition: new TableStore.Condition(
+          TableStore.RowExistenceExpectation.EXPECT_EXIST,
+          new TableStore.SingleColumnCondition('holder', holder, TableStore.ComparatorType.EQUAL, false),
+        ),
+        primaryKey: [{ rowId: LEASE_ROW }],
+      });
+    } catch (error) {
+      if (!isConditionCheckFailure(error)) throw error;
+    }
   }
 
   async done(page: JournalPage): Promise<void> {

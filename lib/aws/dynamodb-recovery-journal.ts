@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +7,9 @@ import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
 import type { Logger } from '../core/logger';
 import { scanItems } from './dynamodb-pages';
+
+/** The reading lease's row (no `page`: `pending` passes it by). */
+const LEASE_ROW = 'lease';
 
 /** Below DynamoDB's 400 KB item limit with room for the other attributes. */
 const MAX_PART_BYTES = 350_000;
@@ -53,6 +57,38 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
     const { pages, incomplete } = pagesFromRows(rows);
     if (incomplete.length > 0) this.logger.warn('journal holds incomplete pages', { pages: incomplete });
     return pages;
+  }
+
+  async lease(holder: string, untilMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { rowId: LEASE_ROW, holder, expiresAt: untilMs },
+          ConditionExpression: 'attribute_not_exists(rowId) OR expiresAt < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': this.now(), ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async release(holder: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { rowId: LEASE_ROW },
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async done(page: JournalPage): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DingTalkApi, FailedPushPage } from '../dingtalk/open-api';
 import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject } from '../dingtalk/values';
@@ -29,6 +30,14 @@ export interface RecoveryJournal {
   pending(): Promise<JournalPage[]>;
   save(raw: string): Promise<JournalPage>;
   done(page: JournalPage): Promise<void>;
+  /**
+   * Takes the reading lease for `holder` until `untilMs` (epoch ms): true unless another holder's lease
+   * has not expired. DingTalk's failed list deletes a page on the next call, so only one reader at a
+   * time may ask it (the CLI's `recover`, the scheduled function, overlapping timer runs).
+   */
+  lease(holder: string, untilMs: number): Promise<boolean>;
+  /** Gives the lease up, if `holder` still holds it. */
+  release(holder: string): Promise<void>;
 }
 
 export interface JournalPage {
@@ -60,6 +69,8 @@ export interface RecoveryReport {
   fallbackKept: number;
   /** True when the run stopped reading for lack of time; the next run continues. */
   stoppedForTime: boolean;
+  /** Present when another reader held the lease: this run asked DingTalk nothing. */
+  leaseHeld?: true;
 }
 
 export interface RecoveryDependencies {
@@ -145,82 +156,103 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
     );
   }
 
-  for (const kept of fallback ? await fallback.take() : []) {
-    await persist('journal', fallbackReserve, () => journal.save(kept.raw));
-    await kept.ack();
-    report.fallbackReplayed++;
+  // The lease lasts the run's budget (at most 15 minutes: a run that dies leaves it to expire).
+  const holder = `${now()}-${randomUUID()}`;
+  const leaseMs = Math.min(remaining(), 15 * 60_000);
+  if (!(await journal.lease(holder, now() + leaseMs))) {
+    logger.warn('another reader holds the failed-list lease: DingTalk was not asked', {
+      outcome: 'recovery_lease_held',
+    });
+    return { ...report, leaseHeld: true };
+  }
+  try {
+    return await recoverUnderLease();
+  } finally {
+    await journal
+      .release(holder)
+      .catch((error: unknown) =>
+        logger.warn('failed-list lease not released; it expires', { error: errorSummary(error) }),
+      );
   }
 
-  for (const page of await journal.pending()) {
-    let items: unknown[];
-    try {
-      items = itemsOf(page.raw);
-    } catch {
-      // An answer DingTalk sent that could not be read: kept for an operator, never blocking the runs.
-      logger.error('a journaled failed-push page cannot be read; it stays in the journal', {
-        page: page.id,
-        outcome: 'journal_page_unreadable',
-      });
-      continue;
+  async function recoverUnderLease(): Promise<RecoveryReport> {
+    for (const kept of fallback ? await fallback.take() : []) {
+      await persist('journal', fallbackReserve, () => journal.save(kept.raw));
+      await kept.ack();
+      report.fallbackReplayed++;
     }
-    await storePage(items);
-    await persist('journal', fallbackReserve, () => journal.done(page));
-    report.replayedPages++;
-  }
 
-  for (let hasMore = true; hasMore && report.pages < maxPages;) {
-    if (remaining() < pageReserve) {
-      report.stoppedForTime = true;
-      logger.info('recovery stopped for time; the next run continues', { remainingMs: remaining() });
-      break;
-    }
-    let page: FailedPushPage;
-    try {
-      page = await api.failedPushes();
-    } catch (error) {
-      // DingTalk answered, but not readably: the next call would delete that page, so keep its text.
-      const raw = (error as { raw?: unknown }).raw;
-      if (typeof raw === 'string' && raw.length > 0) {
-        await persist('journal', fallbackReserve, () => journal.save(raw));
-        logger.error('failed-list answer unreadable; its text is journaled', {
-          outcome: 'failed_list_unreadable',
-          error: errorSummary(error),
+    for (const page of await journal.pending()) {
+      let items: unknown[];
+      try {
+        items = itemsOf(page.raw);
+      } catch {
+        // An answer DingTalk sent that could not be read: kept for an operator, never blocking the runs.
+        logger.error('a journaled failed-push page cannot be read; it stays in the journal', {
+          page: page.id,
+          outcome: 'journal_page_unreadable',
         });
+        continue;
       }
-      throw error;
+      await storePage(items);
+      await persist('journal', fallbackReserve, () => journal.done(page));
+      report.replayedPages++;
     }
-    report.pages++;
-    hasMore = page.hasMore;
-    if (page.items.length === 0) break;
-    let saved: JournalPage;
-    try {
-      saved = await persist('journal', fallbackReserve, () => journal.save(page.raw));
-    } catch (cause) {
-      if (!fallback) {
-        logger.error('failed-push page could not be kept', {
+
+    for (let hasMore = true; hasMore && report.pages < maxPages;) {
+      if (remaining() < pageReserve) {
+        report.stoppedForTime = true;
+        logger.info('recovery stopped for time; the next run continues', { remainingMs: remaining() });
+        break;
+      }
+      let page: FailedPushPage;
+      try {
+        page = await api.failedPushes();
+      } catch (error) {
+        // DingTalk answered, but not readably: the next call would delete that page, so keep its text.
+        const raw = (error as { raw?: unknown }).raw;
+        if (typeof raw === 'string' && raw.length > 0) {
+          await persist('journal', fallbackReserve, () => journal.save(raw));
+          logger.error('failed-list answer unreadable; its text is journaled', {
+            outcome: 'failed_list_unreadable',
+            error: errorSummary(error),
+          });
+        }
+        throw error;
+      }
+      report.pages++;
+      hasMore = page.hasMore;
+      if (page.items.length === 0) break;
+      let saved: JournalPage;
+      try {
+        saved = await persist('journal', fallbackReserve, () => journal.save(page.raw));
+      } catch (cause) {
+        if (!fallback) {
+          logger.error('failed-push page could not be kept', {
+            items: page.items.length,
+            error: errorSummary(cause),
+          });
+          throw new RecoveryStoreUnavailableError('a failed-push page could not be journaled', { cause });
+        }
+        await persist(fallback.name, 0, () => fallback.keep(page.raw));
+        report.fallbackKept++;
+        logger.error('failed-push page kept in the second durable place', {
+          place: fallback.name,
           items: page.items.length,
           error: errorSummary(cause),
         });
-        throw new RecoveryStoreUnavailableError('a failed-push page could not be journaled', { cause });
+        throw new RecoveryStoreUnavailableError(`the store stayed down; the page is in ${fallback.name}`, {
+          cause,
+        });
       }
-      await persist(fallback.name, 0, () => fallback.keep(page.raw));
-      report.fallbackKept++;
-      logger.error('failed-push page kept in the second durable place', {
-        place: fallback.name,
-        items: page.items.length,
-        error: errorSummary(cause),
-      });
-      throw new RecoveryStoreUnavailableError(`the store stayed down; the page is in ${fallback.name}`, {
-        cause,
-      });
+      // Journaled: from here a failure only delays it to the next run.
+      await storePage(page.items);
+      await persist('journal', fallbackReserve, () => journal.done(saved));
+      logger.info('failed-push page recovered', { items: page.items.length, hasMore });
     }
-    // Journaled: from here a failure only delays it to the next run.
-    await storePage(page.items);
-    await persist('journal', fallbackReserve, () => journal.done(saved));
-    logger.info('failed-push page recovered', { items: page.items.length, hasMore });
+    if (report.pages >= maxPages) logger.warn('recovery stopped at the page bound', { maxPages });
+    return report;
   }
-  if (report.pages >= maxPages) logger.warn('recovery stopped at the page bound', { maxPages });
-  return report;
 }
 
 function itemsOf(raw: string): unknown[] {

@@ -56,5 +56,20 @@ export function recoveryJournalContract(name: string, open: () => Promise<Recove
       await journal.done(saved);
       expect(await ours()).to.deep.equal([]);
     });
+
+    it('GIVEN a lease held by one reader WHEN another asks THEN refused until it is released or expires; the holder may renew; pending is unaffected', async () => {
+      const now = Date.now();
+      const [one, two] = [`one-${run}`, `two-${run}`];
+      expect(await journal.lease(one, now + 60_000)).to.equal(true);
+      expect(await journal.lease(two, now + 60_000)).to.equal(false);
+      expect(await journal.lease(one, now + 120_000)).to.equal(true);
+      expect(await ours()).to.deep.equal([]);
+      await journal.release(two); // not the holder: nothing changes
+      expect(await journal.lease(two, now + 60_000)).to.equal(false);
+      await journal.release(one);
+      expect(await journal.lease(two, now - 1)).to.equal(true); // taken, already expired
+      expect(await journal.lease(one, now + 60_000)).to.equal(true);
+      await journal.release(one);
+    });
   });
 }

@@ -147,6 +147,21 @@ export class InMemoryRecoveryJournal implements RecoveryJournal {
     return { id, raw, rowIds: rows.map((row) => row.rowId) };
   }
 
+  private held: { holder: string; untilMs: number } | undefined;
+
+  async lease(holder: string, untilMs: number): Promise<boolean> {
+    this.calls.push('lease');
+    this.faults.check();
+    if (this.held && this.held.holder !== holder && this.held.untilMs >= this.now()) return false;
+    this.held = { holder, untilMs };
+    return true;
+  }
+
+  async release(holder: string): Promise<void> {
+    this.calls.push('release');
+    if (this.held?.holder === holder) this.held = undefined;
+  }
+
   async done(page: JournalPage): Promise<void> {
     this.calls.push('done');
     this.faults.check();

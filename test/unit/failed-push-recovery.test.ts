@@ -158,7 +158,16 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     const report = await run();
     expect(report).to.deep.include({ pages: 2, items: 3, stored: 3, duplicates: 0 });
     expect([...store.events.keys()].sort()).to.deep.equal(['fail-1', 'fail-2', 'fail-3']);
-    expect(journal.calls).to.deep.equal(['probe', 'pending', 'save', 'done', 'save', 'done']);
+    expect(journal.calls).to.deep.equal([
+      'probe',
+      'lease',
+      'pending',
+      'save',
+      'done',
+      'save',
+      'done',
+      'release',
+    ]);
     expect(journal.rows.size).to.equal(0);
   });
 
@@ -182,7 +191,7 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     const report = await run();
     expect(report.replayedPages).to.equal(1);
     expect(store.events.has('fail-7')).to.equal(true);
-    expect(journal.calls.slice(0, 3)).to.deep.equal(['probe', 'pending', 'done']);
+    expect(journal.calls.slice(0, 4)).to.deep.equal(['probe', 'lease', 'pending', 'done']);
     expect(api.calls).to.deep.equal([1]);
   });
 
@@ -216,6 +225,17 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     const { run } = recover(api, { remainingMs: () => 1_000, pageReserveMs: 30_000 });
     expect(await run()).to.deep.include({ pages: 0, stoppedForTime: true });
     expect(api.calls).to.deep.equal([]);
+  });
+
+  it('GIVEN another reader holding the failed-list lease (the CLI beside the schedule) WHEN recovery runs THEN DingTalk is not asked, and once it is released the next run reads (issue 20)', async () => {
+    const api = new ScriptedFailedList([{ items: [item(1)], hasMore: false }]);
+    const { journal, store, run } = recover(api);
+    await journal.lease('the-cli', Date.now() + 60_000);
+    expect(await run()).to.deep.include({ pages: 0, leaseHeld: true });
+    expect(api.calls).to.deep.equal([]);
+    await journal.release('the-cli');
+    expect(await run()).to.deep.include({ pages: 1, stored: 1 });
+    expect(store.events.has('fail-1')).to.equal(true);
   });
 
   it('GIVEN an item already stored (pushed after all) WHEN recovered THEN counted as a duplicate, stored once', async () => {
