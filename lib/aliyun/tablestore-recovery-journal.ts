@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import TableStore from 'tablestore';
 import type { Client } from 'tablestore';
 import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery';
@@ -68,6 +69,14 @@ export class TablestoreRecoveryJournal implements RecoveryJournal {
     const { pages, incomplete } = pagesFromRows(rows);
     if (incomplete.length > 0) this.logger.warn('journal holds incomplete pages', { pages: incomplete });
     return pages;
+  }
+
+  async setAside(raw: string, reason: string): Promise<void> {
+    // No `page` column: `pending` passes set-aside rows by.
+    await this.put({
+      rowId: `aside#${newPageId(raw, this.now())}`,
+      columns: [{ aside: gzipSync(raw) }, { reason }, { savedAt: new Date(this.now()).toISOString() }],
+    });
   }
 
   async lease(holder: string, untilMs: number): Promise<boolean> {

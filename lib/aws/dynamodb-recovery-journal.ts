@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery';
 import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
@@ -57,6 +58,17 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
     const { pages, incomplete } = pagesFromRows(rows);
     if (incomplete.length > 0) this.logger.warn('journal holds incomplete pages', { pages: incomplete });
     return pages;
+  }
+
+  async setAside(raw: string, reason: string): Promise<void> {
+    const savedAt = new Date(this.now()).toISOString();
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        // No `page` attribute: `pending` passes set-aside rows by.
+        Item: { rowId: `aside#${newPageId(raw, this.now())}`, aside: gzipSync(raw), reason, savedAt },
+      }),
+    );
   }
 
   async lease(holder: string, untilMs: number): Promise<boolean> {

@@ -38,6 +38,11 @@ export interface RecoveryJournal {
   lease(holder: string, untilMs: number): Promise<boolean>;
   /** Gives the lease up, if `holder` still holds it. */
   release(holder: string): Promise<void>;
+  /**
+   * Keeps one failed-list item the store refuses every time (its raw JSON and the error's name) in rows
+   * `pending` passes by, so its page can be finished and no later run is blocked by it.
+   */
+  setAside(raw: string, reason: string): Promise<void>;
 }
 
 export interface JournalPage {
@@ -71,6 +76,8 @@ export interface RecoveryReport {
   stoppedForTime: boolean;
   /** Present when another reader held the lease: this run asked DingTalk nothing. */
   leaseHeld?: true;
+  /** Items the store refused while the journal was writable: kept in the journal, alarmed. */
+  setAside?: number;
 }
 
 export interface RecoveryDependencies {
@@ -98,6 +105,9 @@ export class RecoveryStoreUnavailableError extends Error {
     this.name = 'RecoveryStoreUnavailableError';
   }
 }
+
+/** Puts of one item before the store is asked whether it refuses the item or is down. */
+const ITEM_TRIES = 3;
 
 /** Keys under which the failed list carries the event data, by family. */
 const DATA_KEYS = ['bpmsCallBackData', 'roleLabelChange', 'callbackData'] as const;
@@ -134,13 +144,45 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
     }
   };
 
+  /**
+   * Stores one item: a few tries, then, if the journal (the same store) can still be written, the item
+   * is refused for what it is, not for an outage: it is set aside with its reason and the page goes on.
+   * While the store is down the page stays journaled (the error goes up, the next run finishes it).
+   */
+  const storeItem = async (item: unknown): Promise<PutOutcome | 'set_aside'> => {
+    const event = storedEventFromFailedItem(item, now());
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= ITEM_TRIES; attempt++) {
+      try {
+        return await store.put(event);
+      } catch (error) {
+        lastError = error;
+        if (attempt < ITEM_TRIES) await sleep(500 * attempt);
+      }
+    }
+    try {
+      await journal.probe();
+    } catch {
+      return persist('event', fallbackReserve, () => store.put(event));
+    }
+    const reason = lastError instanceof Error ? lastError.name : 'Error';
+    await persist('journal', fallbackReserve, () => journal.setAside(JSON.stringify(item), reason));
+    logger.error('failed-push item set aside: the store refuses it', {
+      eventType: event.eventType,
+      eventId: event.eventId,
+      outcome: 'recovery_item_set_aside',
+      error: errorSummary(lastError),
+    });
+    return 'set_aside';
+  };
+
   const storePage = async (items: readonly unknown[]) => {
     for (const item of items) {
-      const event = storedEventFromFailedItem(item, now());
-      const outcome: PutOutcome = await persist('event', fallbackReserve, () => store.put(event));
+      const outcome = await storeItem(item);
       report.items++;
       if (outcome === 'stored') report.stored++;
-      else report.duplicates++;
+      else if (outcome === 'duplicate') report.duplicates++;
+      else report.setAside = (report.setAside ?? 0) + 1;
     }
   };
 

@@ -229,6 +229,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       'dingtalk-callback/prod/DeliveriesFailed',
       'dingtalk-callback/prod/DeliveryErrors',
       'dingtalk-callback/prod/OldestDueDeliveryAge',
+      'dingtalk-callback/prod/RecoveryItemsSetAside',
     ]);
     // Failed deliveries are counted from the logs of both functions that attempt them.
     const filters = Object.values(resources).filter(

@@ -71,5 +71,10 @@ export function recoveryJournalContract(name: string, open: () => Promise<Recove
       expect(await journal.lease(one, now + 60_000)).to.equal(true);
       await journal.release(one);
     });
+
+    it('GIVEN an item set aside WHEN pending is read THEN it is not a page to finish (it stays in the journal for an operator)', async () => {
+      await journal.setAside(`{"call_back_tag":"test","run":"${run}","n":"aside"}`, 'ValidationException');
+      expect(await ours()).to.deep.equal([]);
+    });
   });
 }

@@ -36,9 +36,13 @@ export class Faults {
 export class InMemoryEventStore implements EventStore {
   readonly events = new Map<string, StoredEvent>();
   readonly faults = new Faults();
+  /** Events this store refuses every time, with the error (a value DynamoDB or Tablestore would refuse). */
+  refuse?: (event: StoredEvent) => Error | undefined;
 
   async put(event: StoredEvent): Promise<PutOutcome> {
     this.faults.check();
+    const refused = this.refuse?.(event);
+    if (refused) throw refused;
     if (this.events.has(event.eventId)) return 'duplicate';
     this.events.set(event.eventId, copy(event));
     return 'stored';
@@ -160,6 +164,15 @@ export class InMemoryRecoveryJournal implements RecoveryJournal {
   async release(holder: string): Promise<void> {
     this.calls.push('release');
     if (this.held?.holder === holder) this.held = undefined;
+  }
+
+  /** Items set aside, as the adapters keep them (rows that `pending` passes by). */
+  readonly setAsideItems: Array<{ raw: string; reason: string }> = [];
+
+  async setAside(raw: string, reason: string): Promise<void> {
+    this.calls.push('setAside');
+    this.faults.check();
+    this.setAsideItems.push({ raw, reason });
   }
 
   async done(page: JournalPage): Promise<void> {

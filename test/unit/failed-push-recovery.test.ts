@@ -238,6 +238,31 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     expect(store.events.has('fail-1')).to.equal(true);
   });
 
+  it('GIVEN a journaled page with an item the store refuses every time WHEN recovered THEN the others are stored, that item is set aside in the journal with its reason and an error line, and the page is done (issue 20)', async () => {
+    const api = new ScriptedFailedList([]);
+    let clock = 100_000;
+    const { store, journal, run } = recover(api, {
+      remainingMs: () => (clock -= 100),
+      fallbackReserveMs: 10_000,
+    });
+    store.refuse = (event) =>
+      event.eventId === 'fail-2'
+        ? Object.assign(new Error('One or more parameter values were invalid'), {
+            name: 'ValidationException',
+          })
+        : undefined;
+    await journal.save(
+      JSON.stringify({ errcode: 0, has_more: false, failed_list: [item(1), item(2), item(3)] }),
+    );
+    const report = await run();
+    expect(report).to.deep.include({ replayedPages: 1, stored: 2, setAside: 1 });
+    expect([...store.events.keys()].sort()).to.deep.equal(['fail-1', 'fail-3']);
+    expect(await journal.pending()).to.deep.equal([]);
+    expect(journal.setAsideItems).to.have.length(1);
+    expect(journal.setAsideItems[0]!.raw).to.contain('fail-2');
+    expect(journal.setAsideItems[0]!.reason).to.equal('ValidationException');
+  });
+
   it('GIVEN an item already stored (pushed after all) WHEN recovered THEN counted as a duplicate, stored once', async () => {
     const api = new ScriptedFailedList([{ items: [item(1)], hasMore: false }]);
     const { store, run } = recover(api);
