@@ -106,6 +106,10 @@ export class RecoveryStoreUnavailableError extends Error {
   }
 }
 
+/** The failed-list lease: DingTalk's call (10 s at most) and journaling its page, with room to spare. */
+const LEASE_TTL_MS = 30_000;
+const LEASE_POLL_MS = 2_000;
+
 /** Puts of one item before the store is asked whether it refuses the item or is down. */
 const ITEM_TRIES = 3;
 
@@ -198,17 +202,50 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
     );
   }
 
-  // The lease lasts the run's budget (at most 15 minutes: a run that dies leaves it to expire).
+  // Finishing kept pages is idempotent (puts), so it needs no lease; only asking DingTalk does.
+  for (const kept of fallback ? await fallback.take() : []) {
+    await persist('journal', fallbackReserve, () => journal.save(kept.raw));
+    await kept.ack();
+    report.fallbackReplayed++;
+  }
+
+  for (const page of await journal.pending()) {
+    let items: unknown[];
+    try {
+      items = itemsOf(page.raw);
+    } catch {
+      // An answer DingTalk sent that could not be read: kept for an operator, never blocking the runs.
+      logger.error('a journaled failed-push page cannot be read; it stays in the journal', {
+        page: page.id,
+        outcome: 'journal_page_unreadable',
+      });
+      continue;
+    }
+    await storePage(items);
+    await persist('journal', fallbackReserve, () => journal.done(page));
+    report.replayedPages++;
+  }
+
+  // The lease covers one page's dangerous window (the call, then journaling what it returned) and is
+  // renewed before every call; a run that dies leaves it to expire within LEASE_TTL_MS. A run that
+  // finds it held waits, within its budget, for it to be released or to expire.
   const holder = `${now()}-${randomUUID()}`;
-  const leaseMs = Math.min(remaining(), 15 * 60_000);
-  if (!(await journal.lease(holder, now() + leaseMs))) {
+  const takeLease = () => journal.lease(holder, now() + LEASE_TTL_MS);
+  let leased = await takeLease();
+  // A dead holder's lease is over within one TTL; a live holder renews it, and this run gives up.
+  for (let poll = 0; !leased && poll * LEASE_POLL_MS <= LEASE_TTL_MS; poll++) {
+    if (remaining() - LEASE_POLL_MS <= pageReserve) break;
+    await sleep(LEASE_POLL_MS);
+    leased = await takeLease();
+  }
+  if (!leased) {
     logger.warn('another reader holds the failed-list lease: DingTalk was not asked', {
       outcome: 'recovery_lease_held',
     });
     return { ...report, leaseHeld: true };
   }
   try {
-    return await recoverUnderLease();
+    return await readUnderLease();
   } finally {
     await journal
       .release(holder)
@@ -217,34 +254,17 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
       );
   }
 
-  async function recoverUnderLease(): Promise<RecoveryReport> {
-    for (const kept of fallback ? await fallback.take() : []) {
-      await persist('journal', fallbackReserve, () => journal.save(kept.raw));
-      await kept.ack();
-      report.fallbackReplayed++;
-    }
-
-    for (const page of await journal.pending()) {
-      let items: unknown[];
-      try {
-        items = itemsOf(page.raw);
-      } catch {
-        // An answer DingTalk sent that could not be read: kept for an operator, never blocking the runs.
-        logger.error('a journaled failed-push page cannot be read; it stays in the journal', {
-          page: page.id,
-          outcome: 'journal_page_unreadable',
-        });
-        continue;
-      }
-      await storePage(items);
-      await persist('journal', fallbackReserve, () => journal.done(page));
-      report.replayedPages++;
-    }
-
+  async function readUnderLease(): Promise<RecoveryReport> {
     for (let hasMore = true; hasMore && report.pages < maxPages;) {
       if (remaining() < pageReserve) {
         report.stoppedForTime = true;
         logger.info('recovery stopped for time; the next run continues', { remainingMs: remaining() });
+        break;
+      }
+      if (report.pages > 0 && !(await takeLease())) {
+        logger.warn('the failed-list lease was lost; the next run continues', {
+          outcome: 'recovery_lease_held',
+        });
         break;
       }
       let page: FailedPushPage;

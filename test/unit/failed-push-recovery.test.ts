@@ -160,10 +160,11 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     expect([...store.events.keys()].sort()).to.deep.equal(['fail-1', 'fail-2', 'fail-3']);
     expect(journal.calls).to.deep.equal([
       'probe',
-      'lease',
       'pending',
+      'lease',
       'save',
       'done',
+      'lease', // renewed before every call to DingTalk
       'save',
       'done',
       'release',
@@ -191,7 +192,7 @@ describe('recoverFailedPushes (lib/core/failed-push-recovery.ts) against in-memo
     const report = await run();
     expect(report.replayedPages).to.equal(1);
     expect(store.events.has('fail-7')).to.equal(true);
-    expect(journal.calls.slice(0, 4)).to.deep.equal(['probe', 'lease', 'pending', 'done']);
+    expect(journal.calls.slice(0, 4)).to.deep.equal(['probe', 'pending', 'done', 'lease']);
     expect(api.calls).to.deep.equal([1]);
   });
 
