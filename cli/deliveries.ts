@@ -4,6 +4,8 @@ import { createCliLogger } from '../lib/startup/logger';
 import { loadForwardSettings } from '../lib/startup/settings';
 import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { cliDeliveryStore, cliEventStore } from './cli-config';
+import type { EventSelection } from './event-selection';
+import { selectedEventIds } from './event-selection';
 import { printTable } from './text-table';
 
 export interface DeliveriesOptions {
@@ -60,15 +62,7 @@ function printDeliveries(found: Delivery[]): void {
   );
 }
 
-/** `replay --since` takes at most this many events in one run (DynamoDB takes 32-bit limits). */
-const REPLAY_LIMIT = 1_000_000;
-
-export interface ReplayOptions {
-  id?: string;
-  since?: string;
-  type?: string;
-  json: boolean;
-}
+export type ReplayOptions = EventSelection;
 
 /**
  * `replay`: forwards stored events again now, with the same `webhook-id`, whatever their delivery
@@ -79,16 +73,7 @@ export async function replay(options: ReplayOptions, env: NodeJS.ProcessEnv): Pr
   const events = cliEventStore(env);
   const store = cliDeliveryStore(env);
   try {
-    let ids: string[];
-    if (options.id !== undefined) ids = [options.id];
-    else {
-      const found = await events.store.list({
-        since: options.since!,
-        limit: REPLAY_LIMIT,
-        ...(options.type ? { eventType: options.type } : {}),
-      });
-      ids = found.map((event) => event.eventId).reverse(); // oldest first, as they arrived
-    }
+    const ids = await selectedEventIds(options, events.store);
     const forwarding = createForwarding({
       deliveries: store.store,
       events: events.store,

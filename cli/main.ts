@@ -6,6 +6,7 @@ import { deliveries, replay } from './deliveries';
 import { events } from './events';
 import { putSecrets } from './put-secrets';
 import { recover } from './recover';
+import { parseEventSelection } from './event-selection';
 import { parked, reprocess } from './reprocess';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
@@ -194,58 +195,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       );
     }
     case 'replay': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          id: { type: 'string' },
-          since: { type: 'string' },
-          type: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-      if ((values.id === undefined) === (values.since === undefined)) {
-        return usage('replay needs exactly one of --id ID or --since ISO');
-      }
-      if (values.type !== undefined && values.since === undefined) return usage('--type goes with --since');
-      const since = values.since === undefined ? undefined : isoInstant(values.since);
-      if (since === null) return usage('--since must be an ISO-8601 date or instant');
-      return replay(
-        {
-          json: values.json,
-          ...(values.id ? { id: values.id } : {}),
-          ...(since ? { since } : {}),
-          ...(values.type ? { type: values.type } : {}),
-        },
-        env,
-      );
+      const parsed = parseEventSelection('replay', rest);
+      return 'problem' in parsed ? usage(parsed.problem) : replay(parsed.selection, env);
     }
     case 'reprocess': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          id: { type: 'string' },
-          since: { type: 'string' },
-          type: { type: 'string' },
-          parked: { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-        },
-      });
-      const chosen = [values.id !== undefined, values.since !== undefined, values.parked].filter(Boolean);
-      if (chosen.length !== 1)
-        return usage('reprocess needs exactly one of --id ID, --since ISO or --parked');
-      if (values.type !== undefined && values.since === undefined) return usage('--type goes with --since');
-      const since = values.since === undefined ? undefined : isoInstant(values.since);
-      if (since === null) return usage('--since must be an ISO-8601 date or instant');
-      return reprocess(
-        {
-          json: values.json,
-          parked: values.parked,
-          ...(values.id ? { id: values.id } : {}),
-          ...(since ? { since } : {}),
-          ...(values.type ? { type: values.type } : {}),
-        },
-        env,
-      );
+      const parsed = parseEventSelection('reprocess', rest, { parked: true });
+      return 'problem' in parsed ? usage(parsed.problem) : reprocess(parsed.selection, env);
     }
     case 'parked': {
       const { values } = parseArgs({

@@ -6,18 +6,14 @@ import { createCliLogger } from '../lib/startup/logger';
 import { loadSettings, readForwarding } from '../lib/startup/settings';
 import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { cliApprovalStore, cliDeliveryStore, cliEventStore, cliParkingStore } from './cli-config';
+import type { EventSelection } from './event-selection';
+import { selectedEventIds } from './event-selection';
 import { printTable } from './text-table';
 
-/** `reprocess --since` takes at most this many events in one run. */
-const REPROCESS_LIMIT = 1_000_000;
+/** `reprocess --parked` takes at most this many parked records in one run. */
+const PARKED_LIMIT = 100_000;
 
-export interface ReprocessOptions {
-  id?: string;
-  since?: string;
-  type?: string;
-  parked?: boolean;
-  json: boolean;
-}
+export type ReprocessOptions = EventSelection & { parked?: boolean };
 
 /**
  * `reprocess`: runs stored events through the table-change processing again, from the events table
@@ -33,17 +29,9 @@ export async function reprocess(options: ReprocessOptions, env: NodeJS.ProcessEn
   const deliveries = forwarding ? cliDeliveryStore(env) : undefined;
   const parking = options.parked ? cliParkingStore(env) : undefined;
   try {
-    let ids: string[];
-    if (options.id !== undefined) ids = [options.id];
-    else if (parking) ids = (await parking.store.list(REPROCESS_LIMIT)).map((p) => p.eventId).reverse();
-    else {
-      const found = await events.store.list({
-        since: options.since!,
-        limit: REPROCESS_LIMIT,
-        ...(options.type ? { eventType: options.type } : {}),
-      });
-      ids = found.map((event) => event.eventId).reverse(); // oldest first, as they arrived
-    }
+    const ids = parking
+      ? (await parking.store.list(PARKED_LIMIT)).map((p) => p.eventId).reverse()
+      : await selectedEventIds(options, events.store);
     const process = createStoredEventProcessor({
       approvals: approvals.store,
       ...(forwarding && deliveries
