@@ -39,12 +39,8 @@ export function parseEventSelection(
     };
   }
   if (values.type !== undefined && values.since === undefined) return { problem: '--type goes with --since' };
-  let since: string | undefined;
-  if (values.since !== undefined) {
-    const parsed = new Date(values.since);
-    if (Number.isNaN(parsed.getTime())) return { problem: '--since must be an ISO-8601 date or instant' };
-    since = parsed.toISOString();
-  }
+  const since = values.since === undefined ? undefined : isoInstant(values.since);
+  if (since === null) return { problem: '--since must be an ISO-8601 date or instant' };
   return {
     selection: {
       json: values.json === true,
@@ -54,6 +50,12 @@ export function parseEventSelection(
       ...(values.type !== undefined ? { type: values.type } : {}),
     },
   };
+}
+
+/** An ISO-8601 date or instant as the instant's canonical text; null when it is not one. */
+export function isoInstant(value: string): string | null {
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? null : parsed.toISOString();
 }
 
 /** The selected events' ids, oldest first (as they arrived). */

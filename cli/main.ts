@@ -6,7 +6,7 @@ import { deliveries, replay } from './deliveries';
 import { events } from './events';
 import { putSecrets } from './put-secrets';
 import { recover } from './recover';
-import { parseEventSelection } from './event-selection';
+import { isoInstant, parseEventSelection } from './event-selection';
 import { parked, reprocess } from './reprocess';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
@@ -285,11 +285,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 }
 
 /** An ISO-8601 date or instant as the canonical instant; null when it is not one. */
-function isoInstant(value: string): string | null {
-  const parsed = new Date(value);
-  return Number.isNaN(parsed.getTime()) ? null : parsed.toISOString();
-}
-
 function parseLimit(value: string): number | undefined {
   const limit = Number(value);
   return Number.isInteger(limit) && limit >= 1 ? limit : undefined;

@@ -67,6 +67,14 @@ export interface TableChangeBatchDependencies {
   attemptReserveMs?: number;
 }
 
+/**
+ * Time a table-change batch keeps in hand before it stops attempting deliveries: one attempt (the
+ * forwarder's timeout) and the stores' own timeouts. Both clouds' consumers use it.
+ */
+export function attemptReserve(forwardTimeoutMs: number | undefined): number {
+  return (forwardTimeoutMs ?? 0) + 10_000;
+}
+
 export async function processTableChanges(
   entries: readonly TableChange[],
   deps: TableChangeBatchDependencies,

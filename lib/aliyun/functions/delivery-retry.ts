@@ -1,5 +1,5 @@
 import type { RetryReport } from '../../core/forwarding';
-import { logRetryRun, NOTHING_TO_RETRY } from '../../core/forwarding';
+import { attemptLease, logRetryRun, NOTHING_TO_RETRY } from '../../core/forwarding';
 import { createLogger } from '../../startup/logger';
 import type { Env } from '../../startup/settings';
 import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
@@ -28,7 +28,7 @@ export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<
     const report = forwardingNow
       ? await forwardingNow.retryDue({
           remainingMs,
-          reserveMs: forwarding!.forward.timeoutMs + 5_000,
+          reserveMs: attemptLease(forwarding!.forward.timeoutMs),
           limit: 500,
         })
       : { ...NOTHING_TO_RETRY };

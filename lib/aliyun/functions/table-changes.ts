@@ -1,5 +1,5 @@
 import type { TableChangeReport } from '../../core/table-change-batch';
-import { processTableChanges } from '../../core/table-change-batch';
+import { attemptReserve, processTableChanges } from '../../core/table-change-batch';
 import { createStoredEventProcessor } from '../../core/stored-event-processing';
 import { createLogger } from '../../startup/logger';
 import type { Env } from '../../startup/settings';
@@ -47,7 +47,7 @@ export function aliyunTableChangeConsumer(
     parking: new TablestoreParkingStore(client, settings.parkedTable),
   }));
   // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts.
-  const attemptReserveMs = (settings.forwarding?.forward.timeoutMs ?? 0) + 10_000;
+  const attemptReserveMs = attemptReserve(settings.forwarding?.forward.timeoutMs);
 
   return async (payload, context) => {
     const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);

@@ -1,5 +1,5 @@
 import type { RetryReport } from '../../core/forwarding';
-import { logRetryRun, NOTHING_TO_RETRY } from '../../core/forwarding';
+import { attemptLease, logRetryRun, NOTHING_TO_RETRY } from '../../core/forwarding';
 import { initOnce } from '../../startup/init-once';
 import { createLogger } from '../../startup/logger';
 import { withSecretsResolved } from '../../startup/secrets';
@@ -22,7 +22,7 @@ export function awsDeliveryRetry(env: Env): (remainingMs: () => number) => Promi
     const client = backgroundDynamoDbClient(settings.dynamoDb);
     return {
       forwarding: dynamoDbForwarding(client, settings.eventsTable, settings.forwarding, logger),
-      reserveMs: settings.forwarding.forward.timeoutMs + 5_000,
+      reserveMs: attemptLease(settings.forwarding.forward.timeoutMs),
     };
   });
   return async (remainingMs) => {

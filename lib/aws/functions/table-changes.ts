@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { errorSummary } from '../../core/logger';
 import { createStoredEventProcessor } from '../../core/stored-event-processing';
+import { attemptReserve } from '../../core/table-change-batch';
 import { initOnce } from '../../startup/init-once';
 import { createLogger } from '../../startup/logger';
 import { withSecretsResolved } from '../../startup/secrets';
@@ -37,7 +38,7 @@ export function awsTableChangeConsumer(
     });
     // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts
     // (the Alibaba consumer's rule, core/table-change-batch.ts).
-    const attemptReserveMs = (settings.forwarding?.forward.timeoutMs ?? 0) + 10_000;
+    const attemptReserveMs = attemptReserve(settings.forwarding?.forward.timeoutMs);
     return { events: new DynamoDbEventStore(client, settings.eventsTable), processEvent, attemptReserveMs };
   });
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
