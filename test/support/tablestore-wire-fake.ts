@@ -12,9 +12,13 @@ import TableStore from 'tablestore';
  * (HMAC-SHA1 over the x-ots-* headers) and content MD5 checked, errors as protobuf `Error` with the
  * real codes (403 OTSConditionCheckFail, 404 OTSObjectNotExist, 403 OTSAuthFailed).
  *
- * Implemented: ListTable, CreateTable, DescribeTable, UpdateTable (stream settings), PutRow, GetRow, DeleteRow, UpdateRow (PUT and DELETE_ALL cells), GetRange (FORWARD, limit), with
- * row-existence expectations and single/composite column conditions. Not implemented (answered 400
- * OTSUnsupportedOperation): everything else. Single-column string primary keys only. What it cannot
+ * Implemented: ListTable, CreateTable, DescribeTable, UpdateTable (stream settings, time to live and
+ * allow_update), PutRow, GetRow, DeleteRow, UpdateRow (PUT and DELETE_ALL cells), BatchWriteRow,
+ * BatchGetRow, GetRange (FORWARD and BACKWARD, limit), with row-existence expectations and
+ * single/composite column conditions. Keys are kept sorted, so a range read costs what its page holds,
+ * not what the table holds (as on the service); `rowsRead` counts the rows every read returned. Not
+ * implemented (answered 400 OTSUnsupportedOperation): everything else, and expiry itself (`expire`
+ * removes rows as the service's TTL would). Single-column string primary keys only. What it cannot
  * show is the real service's behaviour under load, partitions or limits: the live test covers that.
  */
 
@@ -222,10 +226,53 @@ export class TablestoreWireFake {
   /** TCP connections accepted, for keep-alive checks. */
   connections = 0;
   private answersToWithhold = 0;
-  private readonly tables = new Map<
-    string,
-    { pk: string; rows: Map<string, StoredRow>; stream?: { enabled: boolean; hours: number } }
-  >();
+  private readonly tables = new Map<string, FakeTable>();
+  /** Rows returned by GetRow, BatchGetRow and GetRange, by table: what a reader paid for. */
+  readonly rowsRead = new Map<string, number>();
+
+  /** A table's time to live and allow_update as the fake holds them (CreateTable / UpdateTable). */
+  optionsOf(table: string): { timeToLive: number; allowUpdate: boolean } | undefined {
+    const found = this.tables.get(table);
+    return found && { timeToLive: found.timeToLive, allowUpdate: found.allowUpdate };
+  }
+
+  /** Rows read from `table` since the fake started (or since `resetRowsRead`). */
+  rowsReadFrom(table: string): number {
+    return this.rowsRead.get(table) ?? 0;
+  }
+
+  resetRowsRead(): void {
+    this.rowsRead.clear();
+  }
+
+  /** Removes the rows `expired` picks, as the service's TTL removes a row whose cells all expired. */
+  expire(table: string, expired: (key: string, row: ReadonlyMap<string, unknown>) => boolean): number {
+    const found = this.tables.get(table);
+    if (!found) return 0;
+    let removed = 0;
+    for (const [key, row] of [...found.rows]) {
+      if (!expired(key, row)) continue;
+      deleteKey(found, key);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Writes rows directly, for building a large history quickly (not a protocol path). */
+  seed(table: string, rows: Iterable<[string, Record<string, string | number>]>): void {
+    const found = this.tables.get(table);
+    if (!found) throw new Error(`no table ${table}`);
+    for (const [key, columns] of rows) {
+      const stored: StoredRow = new Map();
+      for (const [name, value] of Object.entries(columns))
+        stored.set(name, typeof value === 'number' ? BigInt(value) : value);
+      putKey(found, key, stored);
+    }
+  }
+
+  private read(table: string, count: number): void {
+    this.rowsRead.set(table, (this.rowsRead.get(table) ?? 0) + count);
+  }
 
   /** A table's stream as the fake holds it (CreateTable / UpdateTable), for deploy checks. */
   streamOf(table: string): { enabled: boolean; hours: number } | undefined {
@@ -238,12 +285,12 @@ export class TablestoreWireFake {
 
   /** A table made outside the deploy (e.g. by an older version, without a stream). */
   addTable(name: string, pk: string): void {
-    this.tables.set(name, { pk, rows: new Map() });
+    this.tables.set(name, newTable(pk));
   }
   private server: Server | undefined;
 
   constructor(private readonly options: TablestoreWireFakeOptions) {
-    for (const [name, pk] of Object.entries(options.tables)) this.tables.set(name, { pk, rows: new Map() });
+    for (const [name, pk] of Object.entries(options.tables)) this.tables.set(name, newTable(pk));
   }
 
   get endpoint(): string {
@@ -347,6 +394,7 @@ export class TablestoreWireFake {
       case 'CreateTable': {
         const message = proto.CreateTableRequest!.decode(body) as {
           tableMeta: { tableName: string; primaryKey: Array<{ name: string; type: number }> };
+          tableOptions?: TableOptionsMessage;
           streamSpec?: { enableStream: boolean; expirationTime?: number };
         };
         const name = message.tableMeta.tableName;
@@ -355,9 +403,10 @@ export class TablestoreWireFake {
         const [pk, ...more] = message.tableMeta.primaryKey;
         if (!pk || more.length > 0 || pk.type !== 2)
           throw new WireError(400, 'OTSParameterInvalid', 'this fake keeps single STRING primary keys');
+        const options = checkedOptions(message.tableOptions, { timeToLive: -1, allowUpdate: true });
         this.tables.set(name, {
-          pk: pk.name,
-          rows: new Map(),
+          ...newTable(pk.name),
+          ...options,
           ...(message.streamSpec
             ? {
                 stream: {
@@ -381,7 +430,7 @@ export class TablestoreWireFake {
                 lastIncreaseTime: 0,
                 lastDecreaseTime: 0,
               },
-              tableOptions: { timeToLive: -1, maxVersions: 1 },
+              tableOptions: { timeToLive: table.timeToLive, maxVersions: 1, allowUpdate: table.allowUpdate },
               tableStatus: 1,
               streamDetails: table.stream?.enabled
                 ? { enableStream: true, streamId: `${tableName}-stream`, expirationTime: table.stream.hours }
@@ -393,9 +442,11 @@ export class TablestoreWireFake {
       case 'UpdateTable': {
         const message = proto.UpdateTableRequest!.decode(body) as {
           tableName: string;
+          tableOptions?: TableOptionsMessage;
           streamSpec?: { enableStream: boolean; expirationTime?: number };
         };
         const table = this.table(message.tableName);
+        Object.assign(table, checkedOptions(message.tableOptions, table));
         if (message.streamSpec)
           table.stream = {
             enabled: message.streamSpec.enableStream,
@@ -409,7 +460,7 @@ export class TablestoreWireFake {
                 lastIncreaseTime: 0,
                 lastDecreaseTime: 0,
               },
-              tableOptions: { timeToLive: -1, maxVersions: 1 },
+              tableOptions: { timeToLive: table.timeToLive, maxVersions: 1, allowUpdate: table.allowUpdate },
             }),
           )
           .finish();
@@ -420,14 +471,7 @@ export class TablestoreWireFake {
           row: Buffer;
           condition: Condition;
         };
-        const table = this.table(message.tableName);
-        const row = readPlainBufferRow(Buffer.from(message.row));
-        const key = this.keyOf(table.pk, row);
-        this.check(table.rows.get(key), message.condition);
-        const stored: StoredRow = new Map();
-        for (const cell of row.columns) if (cell.value !== undefined) stored.set(cell.name, cell.value);
-        checkColumnSizes(stored);
-        table.rows.set(key, stored);
+        this.applyWrite(1, message.tableName, Buffer.from(message.row), message.condition);
         return proto.PutRowResponse!.encode(proto.PutRowResponse!.create({ consumed })).finish();
       }
       case 'UpdateRow': {
@@ -436,19 +480,7 @@ export class TablestoreWireFake {
           rowChange: Buffer;
           condition: Condition;
         };
-        const table = this.table(message.tableName);
-        const row = readPlainBufferRow(Buffer.from(message.rowChange));
-        const key = this.keyOf(table.pk, row);
-        const existing = table.rows.get(key);
-        this.check(existing, message.condition);
-        const updated: StoredRow = new Map(existing ?? []);
-        for (const cell of row.columns) {
-          if (cell.opType === undefined && cell.value !== undefined) updated.set(cell.name, cell.value);
-          else if (cell.opType === 1) updated.delete(cell.name);
-          else throw new WireError(400, 'OTSUnsupportedOperation', `cell op ${cell.opType} not in this fake`);
-        }
-        checkColumnSizes(updated);
-        table.rows.set(key, updated);
+        this.applyWrite(2, message.tableName, Buffer.from(message.rowChange), message.condition);
         return proto.UpdateRowResponse!.encode(proto.UpdateRowResponse!.create({ consumed })).finish();
       }
       case 'DeleteRow': {
@@ -457,17 +489,65 @@ export class TablestoreWireFake {
           primaryKey: Buffer;
           condition: Condition;
         };
-        const table = this.table(message.tableName);
-        const key = this.keyOf(table.pk, readPlainBufferRow(Buffer.from(message.primaryKey)));
-        this.check(table.rows.get(key), message.condition);
-        table.rows.delete(key);
+        this.applyWrite(3, message.tableName, Buffer.from(message.primaryKey), message.condition);
         return proto.DeleteRowResponse!.encode(proto.DeleteRowResponse!.create({ consumed })).finish();
+      }
+      case 'BatchWriteRow': {
+        const message = proto.BatchWriteRowRequest!.decode(body) as {
+          tables: Array<{
+            tableName: string;
+            rows: Array<{ type: number; rowChange: Uint8Array; condition: Condition }>;
+          }>;
+        };
+        const count = message.tables.reduce((sum, table) => sum + table.rows.length, 0);
+        if (count > 200)
+          throw new WireError(400, 'OTSParameterInvalid', 'Rows count exceeds the upper limit: 200.');
+        // Each row succeeds or fails on its own, as on the service (no transaction).
+        const tables = message.tables.map((table) => ({
+          tableName: table.tableName,
+          rows: table.rows.map((row) => {
+            try {
+              this.applyWrite(row.type, table.tableName, Buffer.from(row.rowChange), row.condition);
+              return { isOk: true, consumed };
+            } catch (error) {
+              if (!(error instanceof WireError)) throw error;
+              return { isOk: false, error: { code: error.code, message: error.message } };
+            }
+          }),
+        }));
+        return proto.BatchWriteRowResponse!.encode(proto.BatchWriteRowResponse!.create({ tables })).finish();
+      }
+      case 'BatchGetRow': {
+        const message = proto.BatchGetRowRequest!.decode(body) as {
+          tables: Array<{ tableName: string; primaryKey: Uint8Array[] }>;
+        };
+        const count = message.tables.reduce((sum, table) => sum + table.primaryKey.length, 0);
+        if (count > 100)
+          throw new WireError(400, 'OTSParameterInvalid', 'Rows count exceeds the upper limit: 100.');
+        const tables = message.tables.map(({ tableName, primaryKey }) => {
+          const table = this.table(tableName);
+          return {
+            tableName,
+            rows: primaryKey.map((encoded) => {
+              const key = this.keyOf(table.pk, readPlainBufferRow(Buffer.from(encoded)));
+              const stored = table.rows.get(key);
+              if (stored) this.read(tableName, 1);
+              return {
+                isOk: true,
+                consumed,
+                row: stored ? this.encodeRow(table.pk, key, stored) : Buffer.alloc(0),
+              };
+            }),
+          };
+        });
+        return proto.BatchGetRowResponse!.encode(proto.BatchGetRowResponse!.create({ tables })).finish();
       }
       case 'GetRow': {
         const message = proto.GetRowRequest!.decode(body) as { tableName: string; primaryKey: Buffer };
         const table = this.table(message.tableName);
         const key = this.keyOf(table.pk, readPlainBufferRow(Buffer.from(message.primaryKey)));
         const stored = table.rows.get(key);
+        if (stored) this.read(message.tableName, 1);
         const row = stored ? this.encodeRow(table.pk, key, stored) : Buffer.alloc(0);
         return proto.GetRowResponse!.encode(proto.GetRowResponse!.create({ consumed, row })).finish();
       }
@@ -479,23 +559,43 @@ export class TablestoreWireFake {
           inclusiveStartPrimaryKey: Buffer;
           exclusiveEndPrimaryKey: Buffer;
         };
-        if (message.direction !== 0)
-          throw new WireError(400, 'OTSUnsupportedOperation', 'BACKWARD not in this fake');
         const table = this.table(message.tableName);
         const start = readPlainBufferRow(Buffer.from(message.inclusiveStartPrimaryKey)).primaryKey[0]!.value!;
         const end = readPlainBufferRow(Buffer.from(message.exclusiveEndPrimaryKey)).primaryKey[0]!.value!;
-        const keys = [...table.rows.keys()]
-          .filter((key) => compare(key, start) >= 0 && compare(key, end) < 0)
-          .sort(compare);
         const limit = message.limit && message.limit > 0 ? Math.min(message.limit, 5000) : 5000;
-        const page = keys.slice(0, limit);
+        // FORWARD: start ≤ key < end, ascending; BACKWARD: end < key ≤ start, descending.
+        const backward = message.direction === 1;
+        const keys: string[] = [];
+        let next: string | undefined;
+        if (!backward) {
+          for (let at = lowerBound(table.keys, start); at < table.keys.length; at++) {
+            const key = table.keys[at]!;
+            if (compare(key, end) >= 0) break;
+            if (keys.length === limit) {
+              next = key;
+              break;
+            }
+            keys.push(key);
+          }
+        } else {
+          for (let at = upperBound(table.keys, start) - 1; at >= 0; at--) {
+            const key = table.keys[at]!;
+            if (compare(key, end) <= 0) break;
+            if (keys.length === limit) {
+              next = key;
+              break;
+            }
+            keys.push(key);
+          }
+        }
+        this.read(message.tableName, keys.length);
+        const page = keys;
         const rows = Buffer.concat(
           page.map((key, index) => {
             const encoded = this.encodeRow(table.pk, key, table.rows.get(key)!);
             return index === 0 ? encoded : encoded.subarray(4); // one header for the whole row set
           }),
         );
-        const next = keys[limit];
         const nextStartPrimaryKey =
           next === undefined
             ? undefined
@@ -513,6 +613,34 @@ export class TablestoreWireFake {
       default:
         throw new WireError(400, 'OTSUnsupportedOperation', `${operation} is not implemented by this fake`);
     }
+  }
+
+  /** One row write (1 PUT, 2 UPDATE, 3 DELETE) as PutRow, UpdateRow, DeleteRow and BatchWriteRow do it. */
+  private applyWrite(type: number, tableName: string, encoded: Buffer, condition: Condition): void {
+    const table = this.table(tableName);
+    const row = readPlainBufferRow(encoded);
+    const key = this.keyOf(table.pk, row);
+    const existing = table.rows.get(key);
+    this.check(existing, condition);
+    if (type === 3) {
+      deleteKey(table, key);
+      return;
+    }
+    if (type === 2 && !table.allowUpdate)
+      throw new WireError(
+        400,
+        'OTSParameterInvalid',
+        'UpdateRow is not allowed on this table (allow_update is false).',
+      );
+    const written: StoredRow = type === 2 ? new Map(existing ?? []) : new Map();
+    for (const cell of row.columns) {
+      if (cell.opType === undefined && cell.value !== undefined) written.set(cell.name, cell.value);
+      else if (type !== 2) continue;
+      else if (cell.opType === 1) written.delete(cell.name);
+      else throw new WireError(400, 'OTSUnsupportedOperation', `cell op ${cell.opType} not in this fake`);
+    }
+    checkColumnSizes(written);
+    putKey(table, key, written);
   }
 
   /** Every request on `table` answers 503 OTSPartitionUnavailable (a partition blip) until `available`. */
@@ -588,6 +716,68 @@ export class TablestoreWireFake {
     }
     throw new WireError(400, 'OTSUnsupportedOperation', `filter type ${type} not in this fake`);
   }
+}
+
+interface FakeTable {
+  pk: string;
+  rows: Map<string, StoredRow>;
+  /** The rows' keys in key order, so a range read starts by binary search. */
+  keys: string[];
+  stream?: { enabled: boolean; hours: number };
+  timeToLive: number;
+  allowUpdate: boolean;
+}
+
+interface TableOptionsMessage {
+  timeToLive?: number;
+  allowUpdate?: boolean;
+}
+
+function newTable(pk: string): FakeTable {
+  return { pk, rows: new Map(), keys: [], timeToLive: -1, allowUpdate: true };
+}
+
+/** The service's rules for table options: TTL is -1 or at least 86400 seconds. */
+function checkedOptions(
+  options: TableOptionsMessage | undefined,
+  current: { timeToLive: number; allowUpdate: boolean },
+): { timeToLive: number; allowUpdate: boolean } {
+  const timeToLive = options?.timeToLive ?? current.timeToLive;
+  if (timeToLive !== -1 && !(timeToLive >= 86_400))
+    throw new WireError(400, 'OTSParameterInvalid', 'TimeToLive must be -1 or at least 86400 seconds.');
+  return { timeToLive, allowUpdate: options?.allowUpdate ?? current.allowUpdate };
+}
+
+function lowerBound(keys: readonly string[], value: Value): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(keys[middle]!, value) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function upperBound(keys: readonly string[], value: Value): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(keys[middle]!, value) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function putKey(table: FakeTable, key: string, row: StoredRow): void {
+  if (!table.rows.has(key)) table.keys.splice(lowerBound(table.keys, key), 0, key);
+  table.rows.set(key, row);
+}
+
+function deleteKey(table: FakeTable, key: string): void {
+  if (!table.rows.delete(key)) return;
+  table.keys.splice(lowerBound(table.keys, key), 1);
 }
 
 interface Condition {
