@@ -48,6 +48,15 @@ declare module 'tablestore' {
     httpOptions?: { timeout?: number; maxSockets?: number };
   }
 
+  export interface BatchRow {
+    isOk: boolean;
+    errorCode: string | null;
+    errorMessage: string | null;
+    tableName: string;
+    primaryKey: Array<{ name: string; value: CellValue }> | null;
+    attributes: Row['attributes'] | null;
+  }
+
   export class Client {
     constructor(config: ClientConfig);
     putRow(params: {
@@ -78,6 +87,14 @@ declare module 'tablestore' {
       limit?: number;
       maxVersions?: number;
     }): Promise<{ rows: Row[]; nextStartPrimaryKey: Array<{ name: string; value: CellValue }> | null }>;
+    /** At most 100 rows a call; each row answers on its own (`isOk`). */
+    batchGetRow(params: {
+      tables: Array<{ tableName: string; primaryKey: PrimaryKey[]; maxVersions?: number }>;
+    }): Promise<{ tables: BatchRow[][] }>;
+    /** At most 200 rows a call; no transaction: each row succeeds or fails on its own. */
+    batchWriteRow(params: {
+      tables: Array<{ tableName: string; rows: ReadonlyArray<Record<string, unknown>> }>;
+    }): Promise<{ tables: BatchRow[] }>;
     createTable(params: Record<string, unknown>): Promise<unknown>;
     describeTable(params: { tableName: string }): Promise<Record<string, unknown>>;
     listTable(params: Record<string, never>): Promise<{ tableNames: string[] }>;
