@@ -1,7 +1,10 @@
+import type { AskingPolicy } from '../core/failed-list-asking';
 import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
+  optionalTableName,
   optionalUrl,
+  readAskingPolicy,
   readBodyLimit,
   readDingTalkApiSettings,
   readDingTalkSettings,
@@ -28,6 +31,8 @@ export interface TablestoreSettings {
 export interface AliyunCallbackSettings {
   dingtalk: DingTalkSettings;
   maxBodyBytes: number;
+  /** Where the callback notes its own failures for the scheduled recovery (failed-list-asking.ts). */
+  journalTable?: string;
 }
 
 /** The callback's store, read on first use (a check_url needs none). */
@@ -56,6 +61,7 @@ export interface AliyunRecoverySettings {
   api: DingTalkApiSettings;
   eventsTable: string;
   journalTable: string;
+  asking: AskingPolicy;
 }
 
 export function readTablestoreSettings(env: Env, problems: string[]): TablestoreSettings {
@@ -84,10 +90,14 @@ export function loadTablestoreSettings(env: Env): TablestoreSettings {
 }
 
 export function loadAliyunCallbackSettings(env: Env): AliyunCallbackSettings {
-  return loadSettings((problems) => ({
-    dingtalk: readDingTalkSettings(env, problems),
-    maxBodyBytes: readBodyLimit(env, problems),
-  }));
+  return loadSettings((problems) => {
+    const journalTable = optionalTableName(env, 'RECOVERY_JOURNAL_TABLE', problems);
+    return {
+      dingtalk: readDingTalkSettings(env, problems),
+      maxBodyBytes: readBodyLimit(env, problems),
+      ...(journalTable === undefined ? {} : { journalTable }),
+    };
+  });
 }
 
 export function loadAliyunEventTableSettings(env: Env): AliyunEventTableSettings {
@@ -129,5 +139,6 @@ export function loadAliyunRecoverySettings(env: Env): AliyunRecoverySettings {
     tablestore: readTablestoreSettings(env, problems),
     eventsTable: tableName(env, 'EVENTS_TABLE', problems),
     journalTable: tableName(env, 'RECOVERY_JOURNAL_TABLE', problems),
+    asking: readAskingPolicy(env, problems),
   }));
 }

@@ -3,15 +3,17 @@ import type { Agent, ClientRequest, RequestOptions } from 'node:http';
 import type { AliyunCredentials } from './fc-context';
 
 /**
- * The callback's one Tablestore call, a conditional PutRow, without the `tablestore` SDK: the SDK
+ * The callback's Tablestore call, PutRow (conditional for events; unconditional for the one note row of
+ * failed-list-asking.ts), without the `tablestore` SDK: the SDK
  * costs the callback most of its load time, opens a new TLS connection per request, never retries a
  * PutRow after a timeout or a network error, and sets `http(s).globalAgent.maxSockets` on every
  * request. This writes the same wire format (protobuf PutRowRequest, PlainBuffer row, x-ots-* HMAC-SHA1
  * signature; API version 2015-12-31), over its own keep-alive agent, with a deadline for the whole
  * write and a retry inside it.
  *
- * Retrying a put whose first attempt may have landed is safe: the row condition is EXPECT_NOT_EXIST,
- * so the retry then fails the condition, which the caller counts as "already stored".
+ * Retrying a put whose first attempt may have landed is safe: for events the row condition is
+ * EXPECT_NOT_EXIST, so the retry then fails the condition, which the caller counts as "already stored";
+ * the unconditional note row is the same row written again.
  */
 
 /** The column values the events table holds: text, and integers (epoch ms) as Int64. */
@@ -97,7 +99,15 @@ export class TablestorePutRow {
 
   /** 'stored', or 'exists' when a row with this primary key is already there (the condition failed). */
   async putIfAbsent(request: PutRowRequest): Promise<'stored' | 'exists'> {
-    const body = encodePutRowRequest(request);
+    return this.write(encodePutRowRequest(request, EXPECT_NOT_EXIST));
+  }
+
+  /** Writes the row whether or not one is there (the last writer's row stays); retried like `putIfAbsent`. */
+  async put(request: PutRowRequest): Promise<void> {
+    await this.write(encodePutRowRequest(request, IGNORE));
+  }
+
+  private async write(body: Buffer): Promise<'stored' | 'exists'> {
     const deadline = Date.now() + this.options.deadlineMs;
     let lastError: TablestoreWriteError | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -198,9 +208,13 @@ function asWriteError(error: unknown): TablestoreWriteError {
 
 // --- wire format -------------------------------------------------------------------------------------
 
-/** PutRowRequest { table_name = 1; row = 2 (PlainBuffer); condition = 3 { row_existence = EXPECT_NOT_EXIST } }. */
-function encodePutRowRequest(request: PutRowRequest): Buffer {
-  const condition = Buffer.from([0x08, 0x02]);
+/** RowExistenceExpectation, as the condition's field 1. */
+const IGNORE = 0;
+const EXPECT_NOT_EXIST = 2;
+
+/** PutRowRequest { table_name = 1; row = 2 (PlainBuffer); condition = 3 { row_existence = 1 } }. */
+function encodePutRowRequest(request: PutRowRequest, rowExistence: number): Buffer {
+  const condition = Buffer.from([0x08, rowExistence]);
   return Buffer.concat([
     lengthDelimited(1, Buffer.from(request.table, 'utf8')),
     lengthDelimited(2, plainBufferRow(request.primaryKey, request.columns)),

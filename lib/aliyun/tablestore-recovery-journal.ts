@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import TableStore from 'tablestore';
 import type { Client } from 'tablestore';
+import type { AskingState } from '../core/failed-list-asking';
+import { ASKING_ROW, askingStateOf, FAILURE_NOTE_ROW } from '../core/failed-list-asking';
 import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery';
 import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
@@ -120,6 +122,28 @@ export class TablestoreRecoveryJournal implements RecoveryJournal {
     } catch (error) {
       if (!isConditionCheckFailure(error)) throw error;
     }
+  }
+
+  async askingState(): Promise<AskingState> {
+    const read = async (rowId: string) => {
+      const { row } = await this.client.getRow({
+        tableName: this.tableName,
+        primaryKey: [{ rowId }],
+        maxVersions: 1,
+      });
+      return row.primaryKey && row.primaryKey.length > 0 ? rowColumns(row.attributes) : undefined;
+    };
+    const [asking, note] = await Promise.all([read(ASKING_ROW), read(FAILURE_NOTE_ROW)]);
+    return askingStateOf(asking, note);
+  }
+
+  async recordAsking(state: Omit<AskingState, 'lastFailureAt'>): Promise<void> {
+    const columns: Array<Record<string, unknown>> = [];
+    for (const [name, value] of Object.entries(state)) {
+      if (value === undefined) continue;
+      columns.push({ [name]: typeof value === 'number' ? TableStore.Long.fromNumber(value) : value });
+    }
+    await this.put({ rowId: ASKING_ROW, columns });
   }
 
   async done(page: JournalPage): Promise<void> {

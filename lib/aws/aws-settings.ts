@@ -1,7 +1,10 @@
+import type { AskingPolicy } from '../core/failed-list-asking';
 import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
+  optionalTableName,
   optionalUrl,
+  readAskingPolicy,
   readBodyLimit,
   readDingTalkApiSettings,
   readDingTalkSettings,
@@ -27,6 +30,8 @@ export interface AwsCallbackSettings {
   dingtalk: DingTalkSettings;
   maxBodyBytes: number;
   eventsTable: string;
+  /** Where the callback notes its own failures for the scheduled recovery (failed-list-asking.ts). */
+  journalTable?: string;
   dynamoDb: DynamoDbSettings;
 }
 
@@ -53,6 +58,7 @@ export interface AwsRecoverySettings {
   /** The SQS queue that keeps a page the journal could not take in time. */
   fallbackQueueUrl?: string;
   dynamoDb: DynamoDbSettings;
+  asking: AskingPolicy;
 }
 
 /** Lambda sets AWS_REGION; outside Lambda (CLI, tests; DynamoDB Local ignores it) us-east-1. */
@@ -68,12 +74,16 @@ export function readDynamoDbSettings(env: Env, problems: string[]): DynamoDbSett
 }
 
 export function loadAwsCallbackSettings(env: Env): AwsCallbackSettings {
-  return loadSettings((problems) => ({
-    dingtalk: readDingTalkSettings(env, problems),
-    eventsTable: tableName(env, 'EVENTS_TABLE', problems),
-    dynamoDb: readDynamoDbSettings(env, problems),
-    maxBodyBytes: readBodyLimit(env, problems),
-  }));
+  return loadSettings((problems) => {
+    const journalTable = optionalTableName(env, 'RECOVERY_JOURNAL_TABLE', problems);
+    return {
+      dingtalk: readDingTalkSettings(env, problems),
+      eventsTable: tableName(env, 'EVENTS_TABLE', problems),
+      ...(journalTable === undefined ? {} : { journalTable }),
+      dynamoDb: readDynamoDbSettings(env, problems),
+      maxBodyBytes: readBodyLimit(env, problems),
+    };
+  });
 }
 
 export function loadAwsTableChangeSettings(env: Env): AwsTableChangeSettings {
@@ -107,6 +117,7 @@ export function loadAwsRecoverySettings(env: Env): AwsRecoverySettings {
       eventsTable,
       journalTable,
       dynamoDb,
+      asking: readAskingPolicy(env, problems),
       ...(fallbackQueueUrl === undefined ? {} : { fallbackQueueUrl }),
     };
   });

@@ -1,8 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import type { AskingState } from '../core/failed-list-asking';
+import { ASKING_ROW, askingStateOf, FAILURE_NOTE_ROW } from '../core/failed-list-asking';
 import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery';
 import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
@@ -101,6 +103,23 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async askingState(): Promise<AskingState> {
+    const read = async (rowId: string) =>
+      (
+        await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { rowId }, ConsistentRead: true }),
+        )
+      ).Item;
+    const [asking, note] = await Promise.all([read(ASKING_ROW), read(FAILURE_NOTE_ROW)]);
+    return askingStateOf(asking, note);
+  }
+
+  async recordAsking(state: Omit<AskingState, 'lastFailureAt'>): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { rowId: ASKING_ROW, ...state } }),
+    );
   }
 
   async done(page: JournalPage): Promise<void> {

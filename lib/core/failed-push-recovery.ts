@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DingTalkApi, FailedPushPage } from '../dingtalk/open-api';
+import { dingTalkLimitOf } from '../dingtalk/open-api';
 import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject } from '../dingtalk/values';
 import type { EventStore, PutOutcome, StoredEvent } from './stored-event';
 import { storedEventOf } from './stored-event';
 import { parseEvent, payloadCorpId, plaintextIdentity, UNKNOWN_EVENT_TYPE } from '../dingtalk/event-payload';
+import type { AskingDecision, AskingPolicy, AskingState } from './failed-list-asking';
+import { pauseUntil, whetherToAsk } from './failed-list-asking';
 import type { Logger } from './logger';
 import { errorSummary } from './logger';
 
@@ -43,6 +46,10 @@ export interface RecoveryJournal {
    * `pending` passes by, so its page can be finished and no later run is blocked by it.
    */
   setAside(raw: string, reason: string): Promise<void>;
+  /** What was noted and recorded about asking DingTalk (rows apart from the pages; failed-list-asking.ts). */
+  askingState(): Promise<AskingState>;
+  /** Records a run's asking: when it last asked, and DingTalk's pause if it answered with a limit. */
+  recordAsking(state: Omit<AskingState, 'lastFailureAt'>): Promise<void>;
 }
 
 export interface JournalPage {
@@ -78,6 +85,10 @@ export interface RecoveryReport {
   leaseHeld?: true;
   /** Items the store refused while the journal was writable: kept in the journal, alarmed. */
   setAside?: number;
+  /** Whether this run asked DingTalk's failed list, and why (scheduled runs; the CLI always asks). */
+  asking?: AskingDecision;
+  /** DingTalk answered with its monthly quota or a rate limit: nothing is asked until `pausedUntil`. */
+  limited?: { limit: 'monthly_quota' | 'rate'; pausedUntil: string };
 }
 
 export interface RecoveryDependencies {
@@ -96,6 +107,11 @@ export interface RecoveryDependencies {
   sleep?: (ms: number) => Promise<void>;
   /** Safety bound on pages per run (200 items each); the next run continues. */
   maxPages?: number;
+  /**
+   * When given (the scheduled functions), DingTalk is asked only when the policy sees a reason
+   * (failed-list-asking.ts); without it (the CLI's `recover`) every run asks.
+   */
+  asking?: AskingPolicy;
 }
 
 /** The store could not be written: nothing was asked of DingTalk, or the page in hand is kept safe. */
@@ -226,6 +242,20 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
     report.replayedPages++;
   }
 
+  // Pages already in hand are finished whatever the policy says; asking DingTalk for more costs quota.
+  if (deps.asking) {
+    const startedAt = now();
+    const decision = whetherToAsk(await journal.askingState(), startedAt, deps.asking);
+    report.asking = decision;
+    if (!decision.ask) {
+      logger.info('failed list not asked: no reason to expect anything on it', {
+        outcome: decision.reason === 'paused' ? 'recovery_paused' : 'recovery_quiet',
+        nextAskAt: new Date(decision.nextAskAt).toISOString(),
+      });
+      return report;
+    }
+    logger.info('asking the failed list', { reason: decision.reason });
+  }
   // The lease covers one page's dangerous window (the call, then journaling what it returned) and is
   // renewed before every call; a run that dies leaves it to expire within LEASE_TTL_MS. A run that
   // finds it held waits, within its budget, for it to be released or to expire.
@@ -245,7 +275,26 @@ export async function recoverFailedPushes(deps: RecoveryDependencies): Promise<R
     return { ...report, leaseHeld: true };
   }
   try {
-    return await readUnderLease();
+    const askedAt = now();
+    const read = await readUnderLease();
+    if (deps.asking)
+      await persist('journal', fallbackReserve, () => journal.recordAsking({ lastAskedAt: askedAt }));
+    return read;
+  } catch (error) {
+    const limit = dingTalkLimitOf(error);
+    if (limit === undefined) throw error;
+    // DingTalk's limit: every further call fails (monthly: for every app of the organisation) until it
+    // lifts, so nothing is asked before then; the log line is what the alarm matches.
+    const until = pauseUntil(limit, now());
+    await persist('journal', fallbackReserve, () =>
+      journal.recordAsking({ lastAskedAt: now(), pausedUntil: until, pauseReason: limit }),
+    );
+    logger.error('DingTalk refused the failed-list call with its limit; recovery pauses', {
+      outcome: limit === 'monthly_quota' ? 'dingtalk_quota_exhausted' : 'dingtalk_rate_limited',
+      pausedUntil: new Date(until).toISOString(),
+      error: errorSummary(error),
+    });
+    return { ...report, limited: { limit, pausedUntil: new Date(until).toISOString() } };
   } finally {
     await journal
       .release(holder)

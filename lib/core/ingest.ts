@@ -4,8 +4,12 @@ import { MethodNotAllowedError, PayloadTooLargeError, StoreUnavailableError } fr
 import type { EventWriter, PutOutcome } from './stored-event';
 import { storedEventOf } from './stored-event';
 import { parseEvent } from '../dingtalk/event-payload';
+import type { OwnFailureMemory } from './failed-list-asking';
 import type { Logger } from './logger';
 import { errorSummary } from './logger';
+
+/** DingTalk's answer deadline (docs/dingtalk-protocol.md): an answer later than this is a failed push. */
+export const DINGTALK_ANSWER_DEADLINE_MS = 1500;
 
 /** A callback request as any provider delivers it, already unwrapped from the provider's event. */
 export interface CallbackRequest {
@@ -28,6 +32,11 @@ export interface IngestDependencies {
   /** Epoch milliseconds. */
   now: () => number;
   maxBodyBytes: number;
+  /**
+   * Remembers pushes DingTalk will count as failed (our 5xx, an answer after its deadline), so the
+   * scheduled recovery asks DingTalk's failed list only when there is reason to (failed-list-asking.ts).
+   */
+  failures?: OwnFailureMemory;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -39,7 +48,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 export function createIngest(
   deps: IngestDependencies,
 ): (request: CallbackRequest) => Promise<CallbackResponse> {
-  const { crypto, store, logger, now, maxBodyBytes } = deps;
+  const { crypto, store, logger, now, maxBodyBytes, failures } = deps;
 
   async function accept(request: CallbackRequest): Promise<CallbackResponse> {
     if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError();
@@ -66,9 +75,12 @@ export function createIngest(
         outcome = await store.put(storedEventOf(event, { receivedAtMs: now(), ownerKey }));
       } catch (cause) {
         logger.error('store failed', { ...context, outcome: 'store_failed', error: errorSummary(cause) });
+        failures?.seen(now());
         throw new StoreUnavailableError({ cause });
       }
       logger.info('event accepted', { ...context, outcome });
+      // The store works now: the moment to write down a failure remembered from earlier.
+      await failures?.flush();
     } else {
       logger.info('control event answered', { ...context, outcome: 'control' });
     }
@@ -79,11 +91,20 @@ export function createIngest(
   }
 
   return async function ingest(request) {
+    const startedAt = now();
+    let response: CallbackResponse;
     try {
-      return await accept(request);
+      response = await accept(request);
     } catch (error) {
-      return errorResponse(error, logger);
+      response = errorResponse(error, logger);
+      if (response.statusCode >= 500) failures?.seen(now());
     }
+    // Answered, but later than DingTalk waits: it counts the push as failed and may list it.
+    if (response.statusCode === 200 && now() - startedAt > DINGTALK_ANSWER_DEADLINE_MS) {
+      failures?.seen(now());
+      await failures?.flush();
+    }
+    return response;
   };
 }
 

@@ -40,7 +40,28 @@ const EXPLANATIONS: Readonly<Record<number, string>> = {
   71009: 'the callback URL did not answer the check_url handshake with an encrypted "success"',
   71012: 'DingTalk could not reach the callback URL',
   71013: 'this domain or IP may not receive callbacks',
+  90002: 'too many calls per second for this API; wait and try again',
+  90018: 'too many calls per second for this app; wait and try again',
+  90020:
+    "the organisation's monthly open-API quota is spent (every app of the organisation fails until next month)",
 };
+
+/** DingTalk's limits: the organisation's monthly API quota, or a per-second rate. */
+export type DingTalkLimit = 'monthly_quota' | 'rate';
+
+/**
+ * Which limit an error is DingTalk's answer to, if any: old-API codes 90020 (monthly), 90018 and 90002
+ * (per second); new-API codes `Forbidden.AccessDenied.ApiCountLimitForOrg` (monthly) and the
+ * `…QpsLimit…` / `Throttling…` family (per second).
+ */
+export function dingTalkLimitOf(error: unknown): DingTalkLimit | undefined {
+  if (!(error instanceof DingTalkApiError)) return undefined;
+  if (error.errcode === 90020 || error.code === 'Forbidden.AccessDenied.ApiCountLimitForOrg')
+    return 'monthly_quota';
+  if (error.errcode === 90018 || error.errcode === 90002) return 'rate';
+  if (error.code !== undefined && /QpsLimit|Throttling/.test(error.code)) return 'rate';
+  return undefined;
+}
 
 /** Codes after which the same request may succeed: DingTalk busy, or our cached token went stale. */
 const BUSY = -1;
@@ -51,6 +72,8 @@ export class DingTalkApiError extends Error {
     readonly errcode: number,
     readonly errmsg: string,
     readonly api: string,
+    /** The new API's error code (`Forbidden.AccessDenied.…`), when the answer had one. */
+    readonly code?: string,
   ) {
     const explanation = EXPLANATIONS[errcode];
     super(`DingTalk ${api} failed: errcode ${errcode} (${errmsg})${explanation ? `: ${explanation}` : ''}`);
@@ -270,7 +293,9 @@ export class DingTalkApi {
     const errcode = typeof reply.errcode === 'number' ? reply.errcode : response.ok ? 0 : response.status;
     if (errcode !== 0) {
       const sub = reply.sub_code ? ` [${reply.sub_code}: ${reply.sub_msg ?? ''}]` : '';
-      throw new DingTalkApiError(errcode, `${reply.errmsg ?? ''}${sub}`, api);
+      const code = typeof reply.code === 'string' ? reply.code : undefined;
+      const message = reply.errmsg ?? (typeof reply.message === 'string' ? reply.message : '');
+      throw new DingTalkApiError(errcode, `${message}${sub}`, api, code);
     }
     return { reply, raw };
   }

@@ -1,3 +1,5 @@
+import type { AskingPolicy } from '../core/failed-list-asking';
+import { DEFAULT_BASELINE_MS, LISTING_DELAY_MS } from '../core/failed-list-asking';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../core/forwarding';
 import { AES_KEY_PATTERN } from '../dingtalk/callback-crypto';
 import { WEBHOOK_SECRET_RULE, webhookSigningKey } from '../webhook/webhook-secret';
@@ -274,4 +276,26 @@ function optionalPositiveInteger(env: Env, name: string, problems: string[]): nu
     return undefined;
   }
   return Number(value);
+}
+
+/**
+ * RECOVERY_BASELINE: how often a scheduled recovery asks DingTalk's failed list when no failure of ours
+ * gives a reason to (lib/core/failed-list-asking.ts): one duration such as `24h` or `12h`, default 24h.
+ * DingTalk counts every call against the organisation's monthly quota: 24h costs 30 calls a month.
+ */
+export function readAskingPolicy(env: Env, problems: string[]): AskingPolicy {
+  const text = env.RECOVERY_BASELINE?.trim();
+  let baselineMs = DEFAULT_BASELINE_MS;
+  if (text) {
+    const delays = parseRetrySchedule(text);
+    if (delays?.length !== 1) problems.push('RECOVERY_BASELINE must be one duration such as 24h or 12h');
+    else baselineMs = delays[0]!;
+  }
+  return { baselineMs, listingDelayMs: LISTING_DELAY_MS };
+}
+
+/** RECOVERY_JOURNAL_TABLE given to a callback: where it notes its own failures for the recovery. */
+export function optionalTableName(env: Env, name: string, problems: string[]): string | undefined {
+  if (!env[name]?.trim()) return undefined;
+  return tableName(env, name, problems);
 }

@@ -78,7 +78,14 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
       'FORWARD_URL',
     ];
     const expected: Record<string, string[]> = {
-      callback: [...common, 'DINGTALK_AES_KEY', 'DINGTALK_OWNER_KEY', 'DINGTALK_TOKEN', 'MAX_BODY_BYTES'],
+      callback: [
+        ...common,
+        'DINGTALK_AES_KEY',
+        'DINGTALK_OWNER_KEY',
+        'DINGTALK_TOKEN',
+        'MAX_BODY_BYTES',
+        'RECOVERY_JOURNAL_TABLE', // where it notes its own failures (failed-list-asking.ts)
+      ],
       eventStream: [...common, 'APPROVALS_TABLE', 'PARKED_TABLE', ...forwarding],
       retryDeliveries: [...common, ...forwarding],
       recoverFailedPushes: [
@@ -86,6 +93,7 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
         'DINGTALK_API_BASE',
         'DINGTALK_APP_KEY',
         'DINGTALK_APP_SECRET',
+        'RECOVERY_BASELINE',
         'RECOVERY_JOURNAL_TABLE',
       ],
     };
@@ -126,7 +134,7 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
         functionName: 'dingtalk-callback-prod-recoverFailedPushes',
         triggerName: 'recover-failed-pushes',
         triggerType: 'timer',
-        triggerConfig: { cronExpression: '@every 10m', enable: true },
+        triggerConfig: { cronExpression: '@every 5m', enable: true },
       },
       {
         functionName: 'dingtalk-callback-prod-retryDeliveries',

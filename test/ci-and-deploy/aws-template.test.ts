@@ -29,11 +29,13 @@ const SECRETS = {
 
 /** Every IAM statement in the template, with where it came from. */
 function statements(resources: Record<string, Resource>) {
-  const found: Array<{ role: string; Action: string[]; Resource: unknown[] }> = [];
+  const found: Array<{ role: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> = [];
   for (const [role, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
     const policies = (resource.Properties?.Policies ?? []) as Array<{
-      PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+      PolicyDocument: {
+        Statement: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>;
+      };
     }>;
     for (const policy of policies) {
       for (const statement of policy.PolicyDocument.Statement) {
@@ -41,6 +43,7 @@ function statements(resources: Record<string, Resource>) {
           role,
           Action: ([] as string[]).concat(statement.Action),
           Resource: ([] as unknown[]).concat(statement.Resource),
+          ...(statement.Condition === undefined ? {} : { Condition: statement.Condition }),
         });
       }
     }
@@ -164,10 +167,17 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
         .sort();
     expect(actions('CallbackRole')).to.deep.equal([
       'dynamodb:PutItem',
+      'dynamodb:PutItem', // the note of its own failures only (LeadingKeys), below
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'ssm:GetParameters',
     ]);
+    const note = all.find(
+      (s) => s.role === 'CallbackRole' && JSON.stringify(s.Resource).includes('RecoveryJournalTable'),
+    );
+    expect(JSON.stringify(note?.Condition)).to.equal(
+      JSON.stringify({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['note#own-failure'] } }),
+    );
     for (const fn of [
       'CallbackLambdaFunction',
       'EventStreamLambdaFunction',
@@ -228,6 +238,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'dingtalk-callback/prod/DeliveriesFailed',
       'dingtalk-callback/prod/DeliveryErrors',
+      'dingtalk-callback/prod/DingTalkLimitReached',
       'dingtalk-callback/prod/OldestDueDeliveryAge',
       'dingtalk-callback/prod/RecoveryItemsSetAside',
     ]);
@@ -310,7 +321,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     }
   });
 
-  it('GIVEN the recovery function WHEN read THEN one run at a time, every 10 minutes, no immediate re-run, its journal and fallback queue wired', () => {
+  it('GIVEN the recovery function WHEN read THEN one run at a time, every 5 minutes (asking DingTalk only with reason), no immediate re-run, its journal and fallback queue wired', () => {
     const fn = resources.RecoverFailedPushesLambdaFunction!.Properties!;
     expect(fn.ReservedConcurrentExecutions).to.equal(1);
     const invokeConfig = Object.values(resources).find(
@@ -328,7 +339,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
         r.Type === 'AWS::Events::Rule' &&
         JSON.stringify(r.Properties!.Targets).includes('RecoverFailedPushes'),
     )!;
-    expect(rule.Properties).to.include({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+    expect(rule.Properties).to.include({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
   });
 
   it('GIVEN custom.apiThrottling WHEN turned into UpdateStage operations THEN rate and burst for every method; nonsense refused', () => {

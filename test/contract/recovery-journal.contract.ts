@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { FailureNotes } from '../../lib/core/failed-list-asking';
 import type { RecoveryJournal } from '../../lib/core/failed-push-recovery';
 
 /**
@@ -7,7 +8,12 @@ import type { RecoveryJournal } from '../../lib/core/failed-push-recovery';
  * until it is done, and pages come back oldest first, however many rows a large page takes. The journal
  * table may hold other tests' pages: assertions look at this run's.
  */
-export function recoveryJournalContract(name: string, open: () => Promise<RecoveryJournal>): void {
+export function recoveryJournalContract(
+  name: string,
+  open: () => Promise<RecoveryJournal>,
+  /** The callbacks' writer of the failure note into the same table. */
+  openNotes: () => Promise<FailureNotes>,
+): void {
   describe(`RecoveryJournal contract: ${name}`, function () {
     this.timeout(60_000);
     let journal: RecoveryJournal;
@@ -75,6 +81,27 @@ export function recoveryJournalContract(name: string, open: () => Promise<Recove
     it('GIVEN an item set aside WHEN pending is read THEN it is not a page to finish (it stays in the journal for an operator)', async () => {
       await journal.setAside(`{"call_back_tag":"test","run":"${run}","n":"aside"}`, 'ValidationException');
       expect(await ours()).to.deep.equal([]);
+    });
+
+    it('GIVEN a callback’s failure note and a run’s asking record WHEN the state is read THEN both come back, and pending passes the rows by', async () => {
+      const notes = await openNotes();
+      const pagesBefore = (await journal.pending()).length;
+      const at = Date.UTC(2026, 10, 30, 8, 0, 0);
+      await notes.note(at);
+      await journal.recordAsking({
+        lastAskedAt: at - 60_000,
+        pausedUntil: at + 600_000,
+        pauseReason: 'rate',
+      });
+      expect(await journal.askingState()).to.deep.equal({
+        lastFailureAt: at,
+        lastAskedAt: at - 60_000,
+        pausedUntil: at + 600_000,
+        pauseReason: 'rate',
+      });
+      await journal.recordAsking({ lastAskedAt: at + 60_000 });
+      expect(await journal.askingState()).to.deep.equal({ lastFailureAt: at, lastAskedAt: at + 60_000 });
+      expect((await journal.pending()).length).to.equal(pagesBefore);
     });
   });
 }

@@ -189,6 +189,8 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     );
     expect(ots).to.have.length(1);
     expect(ots[0]!.Action.sort()).to.deep.equal([
+      'ots:BatchGetRow', // the deliveries' index entries (tablestore-delivery-store.ts)
+      'ots:BatchWriteRow',
       'ots:DeleteRow',
       'ots:GetRange',
       'ots:GetRow',
@@ -402,9 +404,45 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
         DINGTALK_APP_KEY: APP.appKey,
         DINGTALK_APP_SECRET: APP.appSecret,
         DINGTALK_API_BASE: dingtalk.baseUrl,
+        // These tests try how a run reads the list: a 1 ms baseline makes every run ask.
+        RECOVERY_BASELINE: '1ms',
       };
     });
     afterEach(() => dingtalk.stop());
+
+    it('GIVEN a push answered 503 by the unzipped callback WHEN the next push is stored THEN the timer run asks the failed list at once, and the run after it asks nothing', async () => {
+      // A deployment that asked a minute ago: only our own failure is a reason to ask now.
+      fake.seed(TABLES.journal, [['asking', { lastAskedAt: Date.now() - 60_000 }]]);
+      const run = randomUUID();
+      const failed = {
+        EventType: 'user_add_org',
+        eventId: `own-failure-${run}`,
+        UserId: ['u1'],
+        CorpId: APP.corpId,
+      };
+      fake.withholdNextAnswers(2); // both PutRow attempts go unanswered: the callback answers 503
+      const responses = (await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+        fcHttpEvent('api-gateway', signedPush(JSON.stringify(failed))),
+        fcHttpEvent('api-gateway', signedPush(JSON.stringify({ ...failed, eventId: `after-${run}` }))),
+      ])) as Array<{ statusCode: number }>;
+      expect(responses.map((response) => response.statusCode)).to.deep.equal([503, 200]);
+      expect(fake.rawRow(TABLES.journal, 'note#own-failure')?.get('at')).to.be.a('bigint');
+
+      dingtalk.addFailed({
+        call_back_tag: 'user_add_org',
+        user_add_org: { callbackData: failed, corpid: APP.corpId },
+      });
+      const { RECOVERY_BASELINE: _every, ...defaults } = recoveryEnv;
+      const [first] = (await invokeFromArtifact(bundle(), defaults, [Buffer.from('{}')])) as Array<
+        Record<string, unknown>
+      >;
+      expect(first).to.deep.include({ asking: { ask: true, reason: 'own_failure' }, items: 1 });
+      const [second] = (await invokeFromArtifact(bundle(), defaults, [Buffer.from('{}')])) as Array<
+        Record<string, unknown>
+      >;
+      expect((second!.asking as { reason: string }).reason).to.equal('quiet');
+      expect(dingtalk.failedListCalls).to.equal(1);
+    });
 
     it('GIVEN Tablestore unreachable WHEN the timer invokes recovery THEN it fails and DingTalk saw no failed-list call', async () => {
       dingtalk.addFailed(...items(randomUUID(), 3));
@@ -442,7 +480,10 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
           undefined,
         );
       }
-      expect(fake.rowCount(TABLES.journal)).to.equal(0);
+      // No page left; only the rows about asking (failed-list-asking.ts).
+      expect(
+        fake.rowKeys(TABLES.journal).filter((key) => !['asking', 'note#own-failure'].includes(key)),
+      ).to.deep.equal([]);
     });
   });
 

@@ -5,6 +5,10 @@ import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standi
 import type { LocalStack } from '../support/local-stack';
 import { sharedLocalStack, startLocalStack } from '../support/local-stack';
 import { TcpFaultProxy } from '../support/tcp-fault-proxy';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
+import { LOCAL_RECOVERY_JOURNAL_TABLE } from '../../local-dev/dev-credentials';
+import { push } from '../support/dingtalk-client';
 
 const APP = { appKey: 'dingstandinappkey', appSecret: 'stand-in-app-secret', corpId: 'dingdevcorp' };
 
@@ -43,6 +47,9 @@ describe('scheduled recovery under npm start (Lambda invoke; DingTalk open API a
       DINGTALK_API_BASE: dingtalk.baseUrl,
       DINGTALK_APP_KEY: APP.appKey,
       DINGTALK_APP_SECRET: APP.appSecret,
+      // These tests try how a run reads the list: a 1 ms baseline makes every run ask (the policy of
+      // when to ask is tried below, with the default baseline).
+      RECOVERY_BASELINE: '1ms',
     });
   });
 
@@ -97,5 +104,87 @@ describe('scheduled recovery under npm start (Lambda invoke; DingTalk open API a
     expect(second.payload).to.include({ items: 0, stored: 0, replayedPages: 0 });
     await expectStoredOnce(items);
     expect(dingtalk.failedRemaining).to.equal(0);
+  });
+});
+
+/**
+ * When the scheduled recovery asks DingTalk's failed list, under `npm start`: the default daily baseline,
+ * a push that got our 503 (the store behind a proxy taken down), and the loopback stand-in counting
+ * every failed-list call (each one costs the organisation's monthly quota).
+ */
+describe('scheduled recovery asks the failed list only with reason, under npm start (DingTalk open API on loopback)', function () {
+  this.timeout(300_000);
+  let shared: LocalStack;
+  let stack: LocalStack;
+  let proxy: TcpFaultProxy;
+  let dingtalk: DingTalkOpenApiStandIn;
+
+  before(async () => {
+    shared = await sharedLocalStack();
+    proxy = new TcpFaultProxy('127.0.0.1', shared.dynamoDbPort);
+    await proxy.up();
+    dingtalk = await new DingTalkOpenApiStandIn({ ...APP, pageSize: 200 }).start();
+    stack = await startLocalStack({
+      DYNAMODB_ENDPOINT: proxy.url,
+      LOCAL_STREAMS: 'off',
+      DINGTALK_API_BASE: dingtalk.baseUrl,
+      DINGTALK_APP_KEY: APP.appKey,
+      DINGTALK_APP_SECRET: APP.appSecret,
+    });
+    // A journal table other tests wrote asking rows into: start from a deployment that never asked.
+    const client = createDynamoDbDocumentClient({
+      region: 'us-east-1',
+      endpoint: shared.dynamoDbEndpoint,
+      requestTimeoutMs: 10_000,
+    });
+    for (const rowId of ['asking', 'note#own-failure'])
+      await client.send(new DeleteCommand({ TableName: LOCAL_RECOVERY_JOURNAL_TABLE, Key: { rowId } }));
+  });
+
+  after(async () => {
+    await stack?.stop();
+    await dingtalk?.stop();
+    await proxy?.down();
+  });
+
+  it('GIVEN quiet operation WHEN the schedule invokes recovery four times THEN DingTalk is asked once (the baseline), the other runs ask nothing', async () => {
+    const before = dingtalk.failedListCalls;
+    const reasons: unknown[] = [];
+    for (let n = 0; n < 4; n++) {
+      const result = await stack.invoke('recoverFailedPushes');
+      expect(result.functionError, JSON.stringify(result.payload)).to.equal(undefined);
+      reasons.push((result.payload as { asking?: { reason: string } }).asking?.reason);
+    }
+    expect(reasons).to.deep.equal(['baseline', 'quiet', 'quiet', 'quiet']);
+    expect(dingtalk.failedListCalls - before).to.equal(1);
+  });
+
+  it('GIVEN a push answered 503 (store down) WHEN the store is back and the next push is stored THEN the next run asks at once and recovers the push DingTalk listed', async () => {
+    const run = randomUUID();
+    const failed = {
+      EventType: 'user_add_org',
+      eventId: `own-failure-${run}`,
+      UserId: ['u1'],
+      CorpId: APP.corpId,
+    };
+    await proxy.down();
+    const refused = await push(stack.url, JSON.stringify(failed));
+    expect(refused.status).to.equal(503);
+    await proxy.up();
+    const accepted = await push(stack.url, JSON.stringify({ ...failed, eventId: `after-${run}` }));
+    expect(accepted.status).to.equal(200);
+    expect(stack.output()).to.contain('own_failure_noted');
+
+    // DingTalk's retries failed too: it lists the push (as its failed list carries it).
+    dingtalk.addFailed({
+      call_back_tag: 'user_add_org',
+      user_add_org: { callbackData: failed, corpid: APP.corpId },
+    });
+    const before = dingtalk.failedListCalls;
+    const result = await stack.invoke('recoverFailedPushes');
+    expect(result.functionError, JSON.stringify(result.payload)).to.equal(undefined);
+    expect(result.payload).to.deep.include({ asking: { ask: true, reason: 'own_failure' }, stored: 1 });
+    expect(dingtalk.failedListCalls - before).to.equal(1);
+    expect(await shared.eventStore().get(failed.eventId)).to.include({ source: 'recovery' });
   });
 });

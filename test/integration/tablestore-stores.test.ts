@@ -4,6 +4,8 @@ import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-st
 import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
 import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-store';
+import { TablestoreFailureNotes } from '../../lib/aliyun/tablestore-failure-notes';
+import { TablestorePutRow } from '../../lib/aliyun/tablestore-put-row';
 import { TablestoreRecoveryJournal } from '../../lib/aliyun/tablestore-recovery-journal';
 import { approvalStoreContract } from '../contract/approval-store.contract';
 import { deliveryStoreContract } from '../contract/delivery-store.contract';
@@ -116,6 +118,18 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
   recoveryJournalContract(
     'Tablestore (wire-level loopback fake)',
     async () => new TablestoreRecoveryJournal(client(), 'journal', new RecordingLogger()),
+    // The callback's own PutRow (no SDK), as the callback writes the note.
+    async () =>
+      new TablestoreFailureNotes(
+        new TablestorePutRow({
+          endpoint: fake.endpoint,
+          instance: 'fake-instance',
+          credentials: CREDENTIALS,
+          attemptTimeoutMs: 2000,
+          deadlineMs: 5000,
+        }),
+        'journal',
+      ),
   );
   parkingStoreContract('Tablestore (wire-level loopback fake)', async () => ({
     store: new TablestoreParkingStore(client(), 'parked'),

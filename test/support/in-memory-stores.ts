@@ -1,3 +1,4 @@
+import type { AskingState } from '../../lib/core/failed-list-asking';
 import type { RecoveryJournal, JournalPage, FallbackPlace } from '../../lib/core/failed-push-recovery';
 import { journalRows, newPageId, pagesFromRows } from '../../lib/core/journal-pages';
 import type { JournalRow } from '../../lib/core/journal-pages';
@@ -38,8 +39,11 @@ export class InMemoryEventStore implements EventStore {
   readonly faults = new Faults();
   /** Events this store refuses every time, with the error (a value DynamoDB or Tablestore would refuse). */
   refuse?: (event: StoredEvent) => Error | undefined;
+  /** Called as each put starts (a test's clock can move: a slow store). */
+  beforePut?: () => void;
 
   async put(event: StoredEvent): Promise<PutOutcome> {
+    this.beforePut?.();
     this.faults.check();
     const refused = this.refuse?.(event);
     if (refused) throw refused;
@@ -174,6 +178,30 @@ export class InMemoryRecoveryJournal implements RecoveryJournal {
     this.faults.check();
     this.setAsideItems.push({ raw, reason });
   }
+
+  /** The asking rows: `lastFailureAt` as a callback's FailureNotes would write it. */
+  asking: AskingState = {};
+
+  async askingState(): Promise<AskingState> {
+    this.calls.push('askingState');
+    this.faults.check();
+    return { ...this.asking };
+  }
+
+  async recordAsking(state: Omit<AskingState, 'lastFailureAt'>): Promise<void> {
+    this.calls.push('recordAsking');
+    this.faults.check();
+    const { lastFailureAt } = this.asking;
+    this.asking = { ...state, ...(lastFailureAt === undefined ? {} : { lastFailureAt }) };
+  }
+
+  /** A FailureNotes over this journal, as the callbacks write the note row. */
+  readonly notes = {
+    note: async (atMs: number) => {
+      this.faults.check();
+      this.asking.lastFailureAt = Math.max(this.asking.lastFailureAt ?? 0, atMs);
+    },
+  };
 
   async done(page: JournalPage): Promise<void> {
     this.calls.push('done');

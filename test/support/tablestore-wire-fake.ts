@@ -302,6 +302,11 @@ export class TablestoreWireFake {
     return this.tables.get(table)?.rows.get(key);
   }
 
+  /** The table's keys in key order. */
+  rowKeys(table: string): string[] {
+    return [...(this.tables.get(table)?.keys ?? [])];
+  }
+
   rowCount(table: string): number {
     return this.tables.get(table)?.rows.size ?? 0;
   }

@@ -13,7 +13,14 @@ import {
 describe('in-memory store fakes (test/support/in-memory-stores.ts)', () => {
   eventStoreContract('in memory', async () => new InMemoryEventStore());
   deliveryStoreContract('in memory', async () => new InMemoryDeliveryStore());
-  recoveryJournalContract('in memory', async () => new InMemoryRecoveryJournal());
+  {
+    const journal = new InMemoryRecoveryJournal();
+    recoveryJournalContract(
+      'in memory',
+      async () => journal,
+      async () => journal.notes,
+    );
+  }
   parkingStoreContract('in memory', async () => {
     const store = new InMemoryParkingStore();
     return {

@@ -3,7 +3,12 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DingTalkApiOptions } from '../../lib/dingtalk/open-api';
-import { DingTalkApi, DingTalkApiError, DingTalkUnreachableError } from '../../lib/dingtalk/open-api';
+import {
+  DingTalkApi,
+  DingTalkApiError,
+  DingTalkUnreachableError,
+  dingTalkLimitOf,
+} from '../../lib/dingtalk/open-api';
 
 /** A scripted loopback HTTP peer: each request gets the next scripted answer (DingTalk's JSON envelope). */
 type Answer = { status?: number; body: unknown } | 'hang';
@@ -59,6 +64,32 @@ const TOKEN = { errcode: 0, errmsg: 'ok', access_token: 'tok-1', expires_in: 720
 const noSleep = () => Promise.resolve();
 
 describe('DingTalkApi (against scripted loopback HTTP peers)', () => {
+  for (const [answer, limit] of [
+    [{ status: 200, body: { errcode: 90020, errmsg: '调用量超过组织限额' } }, 'monthly_quota'],
+    [{ status: 200, body: { errcode: 90018, errmsg: 'qps limit' } }, 'rate'],
+    [{ status: 200, body: { errcode: 90002, errmsg: 'api qps limit' } }, 'rate'],
+    [
+      {
+        status: 403,
+        body: { code: 'Forbidden.AccessDenied.ApiCountLimitForOrg', message: 'over the limit' },
+      },
+      'monthly_quota',
+    ],
+    [{ status: 200, body: { errcode: 40089, errmsg: 'invalid appkey' } }, undefined],
+  ] as const) {
+    it(`GIVEN DingTalk answers ${JSON.stringify(answer.body)} WHEN the failed list is asked THEN one attempt, and the error reads as ${limit ?? 'no limit'}`, async () => {
+      await withPeer(
+        (request) => (request.url!.startsWith('/gettoken') ? { body: TOKEN } : answer),
+        async (peer) => {
+          const error = await rejection(clientOf(peer, { sleep: noSleep }).failedPushes());
+          expect(error).to.be.instanceOf(DingTalkApiError);
+          expect(dingTalkLimitOf(error)).to.equal(limit);
+          expect(peer.seen.filter((line) => line.includes('get_call_back_failed_result'))).to.have.length(1);
+        },
+      );
+    });
+  }
+
   it('GIVEN a valid token WHEN called repeatedly THEN gettoken is asked once; near expiry THEN again', async () => {
     let clock = 0;
     await withPeer(

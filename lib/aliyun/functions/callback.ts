@@ -9,7 +9,10 @@ import type { Env } from '../../startup/settings';
 import { loadAliyunCallbackSettings, loadAliyunEventTableSettings } from '../aliyun-settings';
 import type { FcContext } from '../fc-context';
 import { perCredentials } from '../fc-context';
+import type { FailureNotes } from '../../core/failed-list-asking';
+import { OwnFailureMemory } from '../../core/failed-list-asking';
 import { TablestoreEventWriter } from '../tablestore-event-writer';
+import { TablestoreFailureNotes } from '../tablestore-failure-notes';
 import { TablestorePutRow } from '../tablestore-put-row';
 
 /**
@@ -32,34 +35,37 @@ export function aliyunCallback(
   const settings = loadAliyunCallbackSettings(env);
   const logger = createLogger();
   const invocation = new AsyncLocalStorage<FcContext | undefined>();
-  let writerFor: ((context: FcContext | undefined) => EventWriter) | undefined;
-  const store: EventWriter = {
-    async put(event) {
-      writerFor ??= (() => {
-        const { tablestore, eventsTable } = loadAliyunEventTableSettings(env);
-        return perCredentials(
-          tablestore.credentials,
-          (credentials) =>
-            new TablestoreEventWriter(
-              new TablestorePutRow({
-                endpoint: tablestore.endpoint,
-                instance: tablestore.instance,
-                credentials,
-                ...WRITE_LIMITS,
-              }),
-              eventsTable,
-            ),
-        );
-      })();
-      return writerFor(invocation.getStore()).put(event);
-    },
+  let writersFor:
+    ((context: FcContext | undefined) => { events: EventWriter; notes?: FailureNotes }) | undefined;
+  const writers = () => {
+    writersFor ??= (() => {
+      const { tablestore, eventsTable } = loadAliyunEventTableSettings(env);
+      const { journalTable } = settings;
+      return perCredentials(tablestore.credentials, (credentials) => {
+        const putRow = new TablestorePutRow({
+          endpoint: tablestore.endpoint,
+          instance: tablestore.instance,
+          credentials,
+          ...WRITE_LIMITS,
+        });
+        return {
+          events: new TablestoreEventWriter(putRow, eventsTable),
+          ...(journalTable ? { notes: new TablestoreFailureNotes(putRow, journalTable) } : {}),
+        };
+      });
+    })();
+    return writersFor(invocation.getStore());
   };
+  const store: EventWriter = { put: (event) => writers().events.put(event) };
+  const notes: FailureNotes = { note: (atMs) => writers().notes!.note(atMs) };
   const ingest = createIngest({
     crypto: new DingTalkCrypto(settings.dingtalk),
     store,
     logger,
     now: Date.now,
     maxBodyBytes: settings.maxBodyBytes,
+    // Without RECOVERY_JOURNAL_TABLE a note has nowhere to go: the recovery then asks at its baseline only.
+    ...(settings.journalTable ? { failures: new OwnFailureMemory(notes, logger) } : {}),
   });
   return async (request, context) => {
     if (!request) return errorResponse(new BadRequestError('not an HTTP event'), logger);

@@ -30,6 +30,7 @@ export function aliyunFailedPushRecovery(env: Env): (context?: FcContext) => Pro
       logger,
       now: Date.now,
       remainingMs,
+      asking: settings.asking,
     });
     logger.info('failed-push recovery finished', { ...report });
     return report;

@@ -6,7 +6,9 @@ import { createLogger } from '../../startup/logger';
 import { withSecretsResolved } from '../../startup/secrets';
 import type { Env } from '../../startup/settings';
 import { awsRegion, loadAwsCallbackSettings } from '../aws-settings';
+import { OwnFailureMemory } from '../../core/failed-list-asking';
 import { DynamoDbEventWriter } from '../dynamodb-event-writer';
+import { DynamoDbFailureNotes } from '../dynamodb-failure-notes';
 import { SignedSsmParameterSource } from '../ssm-parameter-source';
 
 /**
@@ -19,16 +21,24 @@ export function awsCallback(env: Env): (request: CallbackRequest) => Promise<Cal
   const ready = initOnce(async () => {
     const ssm = new SignedSsmParameterSource({ region: awsRegion(env) });
     const settings = loadAwsCallbackSettings(await withSecretsResolved(env, ssm));
+    const where = {
+      region: settings.dynamoDb.region,
+      ...(settings.dynamoDb.endpoint ? { endpoint: settings.dynamoDb.endpoint } : {}),
+    };
     return createIngest({
       crypto: new DingTalkCrypto(settings.dingtalk),
-      store: new DynamoDbEventWriter({
-        tableName: settings.eventsTable,
-        region: settings.dynamoDb.region,
-        ...(settings.dynamoDb.endpoint ? { endpoint: settings.dynamoDb.endpoint } : {}),
-      }),
+      store: new DynamoDbEventWriter({ tableName: settings.eventsTable, ...where }),
       logger,
       now: Date.now,
       maxBodyBytes: settings.maxBodyBytes,
+      ...(settings.journalTable
+        ? {
+            failures: new OwnFailureMemory(
+              new DynamoDbFailureNotes({ journalTable: settings.journalTable, ...where }),
+              logger,
+            ),
+          }
+        : {}),
     });
   });
   return async (request) => (await ready())(request);

@@ -26,6 +26,7 @@ export function awsFailedPushRecovery(env: Env): (remainingMs: () => number) => 
       api: new DingTalkApi({ ...settings.api, timeoutMs: 10_000 }),
       store: new DynamoDbEventStore(client, settings.eventsTable),
       journal: new DynamoDbRecoveryJournal(client, settings.journalTable, logger),
+      asking: settings.asking,
       ...(settings.fallbackQueueUrl
         ? { fallback: SqsFallbackPlace.create(settings.fallbackQueueUrl, settings.dynamoDb.region) }
         : {}),
