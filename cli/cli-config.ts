@@ -10,7 +10,7 @@ import type { OperatorStores } from '../lib/core/operator-stores';
 import type { EventStore } from '../lib/core/stored-event';
 import type { ParkingStore } from '../lib/core/table-change-batch';
 import type { DingTalkSettings } from '../lib/startup/settings';
-import { ConfigError, loadDingTalkSettings } from '../lib/startup/settings';
+import { ConfigError, loadDingTalkSettings, loadSettings, readRetention } from '../lib/startup/settings';
 import {
   LOCAL_APPROVALS_TABLE,
   LOCAL_DELIVERIES_TABLE,
@@ -67,11 +67,17 @@ function cliStore<T>(
     ]);
   }
   const endpoint = env.DYNAMODB_ENDPOINT || (table ? undefined : localDynamoDbEndpoint(env));
-  const stores = dynamoDbStores({
-    region: awsRegion(env),
-    hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID),
-    ...(endpoint ? { endpoint } : {}),
-  });
+  // The deployment's retention (RETENTION_*_DAYS, defaults as deployed): records the CLI writes (recovered
+  // events, replayed deliveries) expire like the functions' own.
+  const retention = loadSettings((problems) => readRetention(env, problems));
+  const stores = dynamoDbStores(
+    {
+      region: awsRegion(env),
+      hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID),
+      ...(endpoint ? { endpoint } : {}),
+    },
+    retention,
+  );
   return { store: pick(stores, table || LOCAL_TABLES[variable]), close: () => stores.close() };
 }
 

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /** A CloudFormation resource as `serverless print` resolves it. */
@@ -30,6 +35,15 @@ export async function createDeclaredTables(
         created.push(String(input.TableName));
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
+        continue;
+      }
+      // The template's time to live, as CloudFormation sets it after creating the table.
+      const ttl = resource.Properties.TimeToLiveSpecification as
+        { AttributeName: string; Enabled: boolean } | undefined;
+      if (ttl?.Enabled) {
+        await client.send(
+          new UpdateTimeToLiveCommand({ TableName: input.TableName, TimeToLiveSpecification: ttl }),
+        );
       }
     }
   } finally {

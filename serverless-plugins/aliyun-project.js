@@ -36,11 +36,31 @@ const STREAM_TRIGGER = 'events-stream';
 const TIMER_TRIGGER = 'recover-failed-pushes';
 const RETRY_TRIGGER = 'retry-deliveries';
 
+/** The shortest retention accepted, as lib/core/retention.ts states it (MIN_RETENTION_DAYS). */
+const MIN_RETENTION_DAYS = 7;
+
+/**
+ * A table's time to live in seconds from `custom.tablestore.retentionDays` (days, 0 keeps forever: -1).
+ * Tablestore expires each cell by its own write time; every table here is written whole rows at a time
+ * (PutRow), so a row's cells expire together.
+ */
+function timeToLive(retention, kind) {
+  const text = String(retention[kind] ?? '').trim();
+  const days = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(days === 0 || days >= MIN_RETENTION_DAYS)) {
+    throw new Error(
+      `custom.tablestore.retentionDays.${kind} must be 0 (keep forever) or at least ${MIN_RETENTION_DAYS} days (got "${text}")`,
+    );
+  }
+  return days === 0 ? -1 : days * 86_400;
+}
+
 /** What a deploy must make true, from the resolved service configuration. */
 function planAliyunDeployment(service, { stage, region, accountId }) {
   const custom = service.custom || {};
   const tablestore = custom.tablestore || {};
   const tables = tablestore.tables || {};
+  const retention = tablestore.retentionDays || {};
   const providerEnv = service.provider.environment || {};
   const fcService = `${service.service}-${stage}`;
   const functions = Object.entries(service.functions || {}).map(([key, fn]) => ({
@@ -99,11 +119,20 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
       endpoint: tablestore.endpoint,
       instance: tablestore.instance,
       tables: [
-        { name: tables.events, primaryKey: 'eventId', streamHours: tablestore.streamExpirationHours || 168 },
-        { name: tables.approvals, primaryKey: 'processInstanceId' },
-        { name: tables.parked, primaryKey: 'eventId' },
-        { name: tables.recoveryJournal, primaryKey: 'rowId' },
-        { name: tables.deliveries, primaryKey: 'eventId' },
+        {
+          name: tables.events,
+          primaryKey: 'eventId',
+          streamHours: tablestore.streamExpirationHours || 168,
+          timeToLive: timeToLive(retention, 'events'),
+        },
+        {
+          name: tables.approvals,
+          primaryKey: 'processInstanceId',
+          timeToLive: timeToLive(retention, 'approvals'),
+        },
+        { name: tables.parked, primaryKey: 'eventId', timeToLive: timeToLive(retention, 'events') },
+        { name: tables.recoveryJournal, primaryKey: 'rowId', timeToLive: timeToLive(retention, 'journal') },
+        { name: tables.deliveries, primaryKey: 'eventId', timeToLive: timeToLive(retention, 'events') },
       ].filter((table) => table.name),
     },
   };
@@ -421,7 +450,10 @@ class AliyunProject {
     this.log(`created ${trigger.triggerType} trigger ${trigger.triggerName}`);
   }
 
-  /** Tables the configuration names: missing ones created, the events table's stream turned on. */
+  /**
+   * Tables the configuration names: missing ones created, each table's time to live set to its retention,
+   * the events table's stream turned on.
+   */
   async convergeTables(plan, key) {
     const TableStore = require('tablestore');
     const client = new TableStore.Client({
@@ -437,7 +469,7 @@ class AliyunProject {
         await client.createTable({
           tableMeta: { tableName: table.name, primaryKey: [{ name: table.primaryKey, type: 'STRING' }] },
           reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-          tableOptions: { timeToLive: -1, maxVersions: 1 },
+          tableOptions: { timeToLive: table.timeToLive, maxVersions: 1 },
           ...(table.streamHours
             ? { streamSpecification: { enableStream: true, expirationTime: table.streamHours } }
             : {}),
@@ -445,8 +477,15 @@ class AliyunProject {
         this.log(`created Tablestore table ${table.name}${table.streamHours ? ' with a stream' : ''}`);
         continue;
       }
-      if (!table.streamHours) continue;
       const described = await client.describeTable({ tableName: table.name });
+      if (Number((described.tableOptions || {}).timeToLive) !== table.timeToLive) {
+        await client.updateTable({
+          tableName: table.name,
+          tableOptions: { timeToLive: table.timeToLive, maxVersions: 1 },
+        });
+        this.log(`Tablestore table ${table.name}: time to live ${table.timeToLive} s`);
+      }
+      if (!table.streamHours) continue;
       const stream = described.streamDetails || {};
       if (stream.enableStream && Number(stream.expirationTime) === table.streamHours) continue;
       await client.updateTable({

@@ -13,8 +13,8 @@ const MAX_ATTEMPTS = 20;
 /**
  * The approval projection in Tablestore, one row per processInstanceId. Tablestore's conditions are
  * per row, not per attribute, so the fold is an optimistic compare-and-set: read the row (state +
- * `version`), fold the change in memory with the reference `mergeApproval`, and write only if
- * `version` is still what was read (a SingleColumnCondition; EXPECT_NOT_EXIST for a new row).
+ * `version`), fold the change in memory with the reference `mergeApproval`, and write the whole row only
+ * if `version` is still what was read (a SingleColumnCondition; EXPECT_NOT_EXIST for a new row).
  * A lost race re-reads and folds again, so the result is the pure fold whatever the order or repeats.
  */
 export class TablestoreApprovalStore implements ApprovalStore {
@@ -37,7 +37,9 @@ export class TablestoreApprovalStore implements ApprovalStore {
       ];
       try {
         if (current) {
-          await this.client.updateRow({
+          // The whole row again (PutRow, not UpdateRow): the table's time to live expires each cell by
+          // its own write time, so a row written whole expires whole.
+          await this.client.putRow({
             tableName: this.tableName,
             condition: new TableStore.Condition(
               TableStore.RowExistenceExpectation.EXPECT_EXIST,
@@ -49,7 +51,7 @@ export class TablestoreApprovalStore implements ApprovalStore {
               ),
             ),
             primaryKey,
-            updateOfAttributeColumns: [{ PUT: columns }],
+            attributeColumns: columns,
           });
         } else {
           await this.client.putRow({

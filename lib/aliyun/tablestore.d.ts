@@ -73,12 +73,6 @@ declare module 'tablestore' {
       maxVersions?: number;
       columnsToGet?: string[];
     }): Promise<{ row: Row }>;
-    updateRow(params: {
-      tableName: string;
-      condition: Condition;
-      primaryKey: PrimaryKey;
-      updateOfAttributeColumns: Array<Record<string, Columns | string[]>>;
-    }): Promise<{ row: Row }>;
     getRange(params: {
       tableName: string;
       direction: string;

@@ -1,10 +1,12 @@
 import type { AskingPolicy } from '../core/failed-list-asking';
+import type { Retention } from '../core/retention';
 import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
   optionalTableName,
   optionalUrl,
   readAskingPolicy,
+  readRetention,
   readBodyLimit,
   readDingTalkApiSettings,
   readDingTalkSettings,
@@ -33,6 +35,8 @@ export interface AwsCallbackSettings {
   /** Where the callback notes its own failures for the scheduled recovery (failed-list-asking.ts). */
   journalTable?: string;
   dynamoDb: DynamoDbSettings;
+  /** Each table's time to live (lib/core/retention.ts). */
+  retention: Retention;
 }
 
 export interface AwsTableChangeSettings {
@@ -42,6 +46,8 @@ export interface AwsTableChangeSettings {
   dynamoDb: DynamoDbSettings;
   /** Present when FORWARD_URL is set. */
   forwarding?: ForwardingSettings;
+  /** Each table's time to live (lib/core/retention.ts). */
+  retention: Retention;
 }
 
 export interface AwsDeliveryRetrySettings {
@@ -49,6 +55,8 @@ export interface AwsDeliveryRetrySettings {
   dynamoDb: DynamoDbSettings;
   /** Without FORWARD_URL there is nothing to retry. */
   forwarding?: ForwardingSettings;
+  /** Each table's time to live (lib/core/retention.ts). */
+  retention: Retention;
 }
 
 export interface AwsRecoverySettings {
@@ -59,6 +67,8 @@ export interface AwsRecoverySettings {
   fallbackQueueUrl?: string;
   dynamoDb: DynamoDbSettings;
   asking: AskingPolicy;
+  /** Each table's time to live (lib/core/retention.ts). */
+  retention: Retention;
 }
 
 /** Lambda sets AWS_REGION; outside Lambda (CLI, tests; DynamoDB Local ignores it) us-east-1. */
@@ -82,6 +92,7 @@ export function loadAwsCallbackSettings(env: Env): AwsCallbackSettings {
       ...(journalTable === undefined ? {} : { journalTable }),
       dynamoDb: readDynamoDbSettings(env, problems),
       maxBodyBytes: readBodyLimit(env, problems),
+      retention: readRetention(env, problems),
     };
   });
 }
@@ -92,7 +103,8 @@ export function loadAwsTableChangeSettings(env: Env): AwsTableChangeSettings {
     const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
     const dynamoDb = readDynamoDbSettings(env, problems);
     const forwarding = readForwarding(env, problems);
-    return { eventsTable, approvalsTable, dynamoDb, ...(forwarding ? { forwarding } : {}) };
+    const retention = readRetention(env, problems);
+    return { eventsTable, approvalsTable, dynamoDb, retention, ...(forwarding ? { forwarding } : {}) };
   });
 }
 
@@ -101,7 +113,8 @@ export function loadAwsDeliveryRetrySettings(env: Env): AwsDeliveryRetrySettings
     const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
     const dynamoDb = readDynamoDbSettings(env, problems);
     const forwarding = readForwarding(env, problems);
-    return { eventsTable, dynamoDb, ...(forwarding ? { forwarding } : {}) };
+    const retention = readRetention(env, problems);
+    return { eventsTable, dynamoDb, retention, ...(forwarding ? { forwarding } : {}) };
   });
 }
 
@@ -118,6 +131,7 @@ export function loadAwsRecoverySettings(env: Env): AwsRecoverySettings {
       journalTable,
       dynamoDb,
       asking: readAskingPolicy(env, problems),
+      retention: readRetention(env, problems),
       ...(fallbackQueueUrl === undefined ? {} : { fallbackQueueUrl }),
     };
   });

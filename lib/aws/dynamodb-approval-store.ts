@@ -4,7 +4,9 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalChange, ApprovalTask, InstanceStatus } from '../core/approval-projection';
 import type { ApprovalStore } from '../core/approval-projection';
 import { newestFirst } from '../core/listing';
+import { DEFAULT_RETENTION, expiresAtSeconds } from '../core/retention';
 import { scanItems } from './dynamodb-pages';
+import { isExpired, TTL_ATTRIBUTE } from './dynamodb-ttl';
 
 /**
  * The approval projection in DynamoDB, one item per processInstanceId, folded with conditional
@@ -22,6 +24,9 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** An instance is kept this many days after its last change (0: forever; lib/core/retention.ts). */
+    private readonly approvalsDays: number = DEFAULT_RETENTION.approvalsDays,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async apply(change: ApprovalChange): Promise<void> {
@@ -31,6 +36,8 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     seed.setIfAbsent('status', 'RUNNING');
     seed.setIfAbsent(STATUS_RANK, -1);
     seed.setIfAbsent(STATUS_TIE, '');
+    const ttl = expiresAtSeconds(this.now(), this.approvalsDays);
+    if (ttl !== undefined) seed.set(TTL_ATTRIBUTE, ttl);
     if (change.task) {
       const attr = (field: string) => `${TASK_PREFIX}${change.task!.taskId}:${field}`;
       seed.setIfAbsent(attr('status'), 'RUNNING');
@@ -97,7 +104,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { processInstanceId }, ConsistentRead: true }),
     );
-    return Item ? toApproval(Item) : undefined;
+    return Item && !isExpired(Item, this.now()) ? toApproval(Item) : undefined;
   }
 
   /** A scan: the projection holds one small item per instance, and this serves an operator's CLI. */
@@ -113,12 +120,12 @@ export class DynamoDbApprovalStore implements ApprovalStore {
           }
         : {}),
     });
-    for await (const item of items) approvals.push(toApproval(item));
+    for await (const item of items) if (!isExpired(item, this.now())) approvals.push(toApproval(item));
     return newestFirst(approvals, (approval) => approval.createTime).slice(0, query.limit);
   }
 }
 
-const INTERNAL = new Set([STATUS_RANK, STATUS_TIE]);
+const INTERNAL = new Set([STATUS_RANK, STATUS_TIE, TTL_ATTRIBUTE]);
 const TASK_INTERNAL = new Set(['rank', 'tie']);
 
 export function toApproval(item: Record<string, unknown>): Approval {

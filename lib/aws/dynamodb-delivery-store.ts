@@ -3,7 +3,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/forwarding';
 import { newestFirst } from '../core/listing';
+import { DEFAULT_RETENTION } from '../core/retention';
 import { queryItems, scanItems } from './dynamodb-pages';
+import { withoutTtl, withTtl } from './dynamodb-ttl';
 
 /** As declared in serverless.aws.yml: pending records by their next attempt (sparse: only they have one). */
 const DUE_INDEX = 'byStatusAndNextAttempt';
@@ -16,14 +18,20 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Records expire with their event: this many days after it was received (0: never). */
+    private readonly eventsDays: number = DEFAULT_RETENTION.eventsDays,
   ) {}
+
+  private item(delivery: Delivery): Delivery {
+    return withTtl(delivery, Date.parse(delivery.receivedAt), this.eventsDays);
+  }
 
   async create(initial: Delivery): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: initial,
+          Item: this.item(initial),
           ConditionExpression: 'attribute_not_exists(eventId)',
         }),
       );
@@ -39,7 +47,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: next,
+          Item: this.item(next),
           ConditionExpression: '#revision = :previous',
           ExpressionAttributeNames: { '#revision': 'revision' },
           ExpressionAttributeValues: { ':previous': next.revision - 1 },
@@ -56,7 +64,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { eventId }, ConsistentRead: true }),
     );
-    return Item as Delivery | undefined;
+    return Item && (withoutTtl(Item) as unknown as Delivery);
   }
 
   async due(now: string, limit: number): Promise<Delivery[]> {
@@ -72,7 +80,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       },
       limit,
     );
-    for await (const item of items) due.push(item as unknown as Delivery);
+    for await (const item of items) due.push(withoutTtl(item) as unknown as Delivery);
     return due;
   }
 
@@ -80,7 +88,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   async list(query: { status?: DeliveryStatus; since?: string; limit: number }): Promise<Delivery[]> {
     const found: Delivery[] = [];
     for await (const item of scanItems(this.client, { TableName: this.tableName, ConsistentRead: true })) {
-      const delivery = item as unknown as Delivery;
+      const delivery = withoutTtl(item) as unknown as Delivery;
       if (query.status !== undefined && delivery.status !== query.status) continue;
       if (query.since !== undefined && delivery.receivedAt < query.since) continue;
       found.push(delivery);

@@ -9,7 +9,9 @@ import {
   PUT_IF_ABSENT,
   readEventItem,
 } from './events-table-item';
+import { DEFAULT_RETENTION } from '../core/retention';
 import { queryItems } from './dynamodb-pages';
+import { isExpired } from './dynamodb-ttl';
 
 /** How far back an unbounded `list` walks month partitions before it gives up. */
 const MAX_MONTHS_BACK = 36;
@@ -22,10 +24,13 @@ export class DynamoDbEventStore implements EventStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Retention of events in days, 0 forever (lib/core/retention.ts). */
+    private readonly eventsDays: number = DEFAULT_RETENTION.eventsDays,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async put(event: StoredEvent): Promise<PutOutcome> {
-    const { item, parts } = eventItems(event);
+    const { item, parts } = eventItems(event, this.eventsDays);
     try {
       if (parts.length === 0) {
         await this.client.send(
@@ -55,7 +60,7 @@ export class DynamoDbEventStore implements EventStore {
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
     const item = await this.item(eventId);
-    return item && !isPartItem(item) ? this.eventFromItem(item) : undefined;
+    return item && !isPartItem(item) && !isExpired(item, this.now()) ? this.eventFromItem(item) : undefined;
   }
 
   private async item(eventId: string): Promise<Record<string, unknown> | undefined> {
@@ -125,7 +130,10 @@ export class DynamoDbEventStore implements EventStore {
       },
       limit,
     );
-    for await (const item of items) events.push(await this.eventFromItem(item));
+    for await (const item of items) {
+      if (isExpired(item, this.now())) continue; // expired, not yet deleted by DynamoDB
+      events.push(await this.eventFromItem(item));
+    }
     return events;
   }
 }

@@ -1,6 +1,7 @@
 import type { AwsJsonClientOptions } from './signed-json-client';
 import { AwsJsonClient, AwsRequestError } from './signed-json-client';
 import type { EventWriter, PutOutcome, StoredEvent } from '../core/stored-event';
+import { DEFAULT_RETENTION } from '../core/retention';
 import { eventItems, PUT_IF_ABSENT } from './events-table-item';
 
 export type DynamoDbEventWriterOptions = Omit<
@@ -8,6 +9,8 @@ export type DynamoDbEventWriterOptions = Omit<
   'service' | 'targetPrefix' | 'contentType'
 > & {
   tableName: string;
+  /** Retention of events in days (lib/core/retention.ts): the items' time to live; default 90. */
+  eventsDays?: number;
 };
 
 /**
@@ -19,7 +22,7 @@ export class DynamoDbEventWriter implements EventWriter {
   private readonly client: AwsJsonClient;
 
   constructor(private readonly options: DynamoDbEventWriterOptions) {
-    const { tableName: _table, ...clientOptions } = options;
+    const { tableName: _table, eventsDays: _days, ...clientOptions } = options;
     this.client = new AwsJsonClient({
       ...clientOptions,
       service: 'dynamodb',
@@ -29,7 +32,7 @@ export class DynamoDbEventWriter implements EventWriter {
   }
 
   async put(event: StoredEvent): Promise<PutOutcome> {
-    const { item, parts } = eventItems(event);
+    const { item, parts } = eventItems(event, this.options.eventsDays ?? DEFAULT_RETENTION.eventsDays);
     const TableName = this.options.tableName;
     try {
       if (parts.length === 0) {

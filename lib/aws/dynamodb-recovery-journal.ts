@@ -9,7 +9,9 @@ import type { JournalPage, RecoveryJournal } from '../core/failed-push-recovery'
 import type { JournalRow } from '../core/journal-pages';
 import { journalRows, newPageId, pagesFromRows } from '../core/journal-pages';
 import type { Logger } from '../core/logger';
+import { DEFAULT_RETENTION } from '../core/retention';
 import { scanItems } from './dynamodb-pages';
+import { withTtl } from './dynamodb-ttl';
 
 /** The reading lease's row (no `page`: `pending` passes it by). */
 const LEASE_ROW = 'lease';
@@ -28,7 +30,13 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
     private readonly tableName: string,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Rows expire this many days after they are written (0: never; lib/core/retention.ts). */
+    private readonly journalDays: number = DEFAULT_RETENTION.journalDays,
   ) {}
+
+  private expiring<T extends object>(row: T): T {
+    return withTtl(row, this.now(), this.journalDays);
+  }
 
   async probe(): Promise<void> {
     const rowId = `probe#${randomUUID()}`;
@@ -40,11 +48,13 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
     const id = newPageId(raw, this.now());
     const rows = journalRows(id, raw, this.now(), MAX_PART_BYTES);
     if (rows.length === 1) {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: rows[0] }));
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: this.expiring(rows[0]!) }));
     } else {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: rows.map((row) => ({ Put: { TableName: this.tableName, Item: row } })),
+          TransactItems: rows.map((row) => ({
+            Put: { TableName: this.tableName, Item: this.expiring(row) },
+          })),
         }),
       );
     }
@@ -68,7 +78,12 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
       new PutCommand({
         TableName: this.tableName,
         // No `page` attribute: `pending` passes set-aside rows by.
-        Item: { rowId: `aside#${newPageId(raw, this.now())}`, aside: gzipSync(raw), reason, savedAt },
+        Item: this.expiring({
+          rowId: `aside#${newPageId(raw, this.now())}`,
+          aside: gzipSync(raw),
+          reason,
+          savedAt,
+        }),
       }),
     );
   }
@@ -118,7 +133,7 @@ export class DynamoDbRecoveryJournal implements RecoveryJournal {
 
   async recordAsking(state: Omit<AskingState, 'lastFailureAt'>): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { rowId: ASKING_ROW, ...state } }),
+      new PutCommand({ TableName: this.tableName, Item: this.expiring({ rowId: ASKING_ROW, ...state }) }),
     );
   }
 

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { StoredEvent } from '../core/stored-event';
 import { storedEventFrom } from '../core/stored-event';
+import { withTtl } from './dynamodb-ttl';
 
 /**
  * The events table's item, as serverless.aws.yml declares the table: one definition for both writers
@@ -51,8 +52,17 @@ function partItemId(eventId: string, part: number): string {
   return `${eventId}#part${part}`;
 }
 
-/** The items that store one event: its own, then any parts (all in one transaction when there are parts). */
-export function eventItems(event: StoredEvent): { item: EventItem; parts: PartItem[] } {
+/**
+ * The items that store one event: its own, then any parts (all in one transaction when there are parts),
+ * each expiring `eventsDays` after the event was received (0: kept forever), so parts go with their event.
+ */
+export function eventItems(event: StoredEvent, eventsDays: number): { item: EventItem; parts: PartItem[] } {
+  const expiring = <T extends object>(item: T): T => withTtl(item, Date.parse(event.receivedAt), eventsDays);
+  const { item, parts } = untimedEventItems(event);
+  return { item: expiring(item), parts: parts.map(expiring) };
+}
+
+function untimedEventItems(event: StoredEvent): { item: EventItem; parts: PartItem[] } {
   const { payload, ...rest } = event;
   const base = { ...rest, receivedMonth: event.receivedAt.slice(0, 7) };
   if (Buffer.byteLength(payload, 'utf8') <= INLINE_PAYLOAD_BYTES)

@@ -15,8 +15,9 @@ export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): Call
 
 /**
  * A DynamoDB stream record of the events table as the stored event it inserted; undefined for anything
- * else (the table is append-only, and the event source mapping already filters for INSERT) and for the
- * part items of a split payload, whose event `events` reads back whole.
+ * else (events are written once; the only other changes are REMOVEs by the table's time to live, and
+ * the event source mapping already filters for INSERT) and for the part items of a split payload, whose
+ * event `events` reads back whole.
  */
 export async function storedEventFromTableChange(
   record: DynamoDBRecord,

@@ -1,6 +1,8 @@
 import type { AskingPolicy } from '../core/failed-list-asking';
 import { DEFAULT_BASELINE_MS, LISTING_DELAY_MS } from '../core/failed-list-asking';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../core/forwarding';
+import type { Retention } from '../core/retention';
+import { DEFAULT_RETENTION, MIN_RETENTION_DAYS } from '../core/retention';
 import { AES_KEY_PATTERN } from '../dingtalk/callback-crypto';
 import { WEBHOOK_SECRET_RULE, webhookSigningKey } from '../webhook/webhook-secret';
 
@@ -298,4 +300,28 @@ export function readAskingPolicy(env: Env, problems: string[]): AskingPolicy {
 export function optionalTableName(env: Env, name: string, problems: string[]): string | undefined {
   if (!env[name]?.trim()) return undefined;
   return tableName(env, name, problems);
+}
+
+/**
+ * RETENTION_EVENTS_DAYS, RETENTION_APPROVALS_DAYS, RETENTION_JOURNAL_DAYS (lib/core/retention.ts): whole
+ * days, 0 keeps forever, otherwise at least MIN_RETENTION_DAYS.
+ */
+export function readRetention(env: Env, problems: string[]): Retention {
+  const read = (name: string, fallback: number): number => {
+    const text = env[name]?.trim();
+    if (!text) return fallback;
+    const days = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+    if (!(days === 0 || days >= MIN_RETENTION_DAYS)) {
+      problems.push(
+        `${name} must be 0 (keep forever) or a whole number of days, at least ${MIN_RETENTION_DAYS}`,
+      );
+      return fallback;
+    }
+    return days;
+  };
+  return {
+    eventsDays: read('RETENTION_EVENTS_DAYS', DEFAULT_RETENTION.eventsDays),
+    approvalsDays: read('RETENTION_APPROVALS_DAYS', DEFAULT_RETENTION.approvalsDays),
+    journalDays: read('RETENTION_JOURNAL_DAYS', DEFAULT_RETENTION.journalDays),
+  };
 }

@@ -16,7 +16,7 @@ const { planAliyunDeployment, relocateArtifacts } = require('../../serverless-pl
     triggers: Array<Record<string, unknown>>;
     tablestore: {
       instance: string;
-      tables: Array<{ name: string; primaryKey: string; streamHours?: number }>;
+      tables: Array<{ name: string; primaryKey: string; streamHours?: number; timeToLive: number }>;
     };
   };
   relocateArtifacts: (
@@ -114,11 +114,16 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
 
   it('GIVEN the config WHEN planned THEN the events table has a stream and feeds eventStream; recovery and delivery retries run on timers', () => {
     expect(plan.tablestore.tables).to.deep.equal([
-      { name: 'dingtalk_callback_events_prod', primaryKey: 'eventId', streamHours: 168 },
-      { name: 'dingtalk_callback_approvals_prod', primaryKey: 'processInstanceId' },
-      { name: 'dingtalk_callback_parked_prod', primaryKey: 'eventId' },
-      { name: 'dingtalk_callback_recovery_prod', primaryKey: 'rowId' },
-      { name: 'dingtalk_callback_deliveries_prod', primaryKey: 'eventId' },
+      {
+        name: 'dingtalk_callback_events_prod',
+        primaryKey: 'eventId',
+        streamHours: 168,
+        timeToLive: 7_776_000,
+      },
+      { name: 'dingtalk_callback_approvals_prod', primaryKey: 'processInstanceId', timeToLive: 31_536_000 },
+      { name: 'dingtalk_callback_parked_prod', primaryKey: 'eventId', timeToLive: 7_776_000 },
+      { name: 'dingtalk_callback_recovery_prod', primaryKey: 'rowId', timeToLive: 2_592_000 },
+      { name: 'dingtalk_callback_deliveries_prod', primaryKey: 'eventId', timeToLive: 7_776_000 },
     ]);
     expect(plan.triggers).to.deep.equal([
       {
@@ -143,6 +148,32 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
         triggerConfig: { cronExpression: '@every 1m', enable: true },
       },
     ]);
+  });
+
+  it('GIVEN the retention defaults WHEN planned THEN each table’s time to live: events, parked and deliveries 90 days, approvals 365, the journal 30', () => {
+    const days = Object.fromEntries(plan.tablestore.tables.map((t) => [t.name, t.timeToLive / 86_400]));
+    expect(days).to.deep.equal({
+      dingtalk_callback_events_prod: 90,
+      dingtalk_callback_approvals_prod: 365,
+      dingtalk_callback_parked_prod: 90,
+      dingtalk_callback_recovery_prod: 30,
+      dingtalk_callback_deliveries_prod: 90,
+    });
+  });
+
+  it('GIVEN retention 0 or too short WHEN planned THEN 0 keeps forever (-1), 3 days is refused naming the setting', () => {
+    const service = (events: string) => ({
+      service: 'dingtalk-callback',
+      provider: {},
+      custom: {
+        tablestore: { tables: { events: 'e' }, retentionDays: { events, approvals: '365', journal: '30' } },
+      },
+    });
+    const options = { stage: 'prod', region: 'cn-hangzhou', accountId: '1' };
+    expect(planAliyunDeployment(service('0'), options).tablestore.tables[0]!.timeToLive).to.equal(-1);
+    expect(() => planAliyunDeployment(service('3'), options)).to.throw(
+      'custom.tablestore.retentionDays.events',
+    );
   });
 });
 

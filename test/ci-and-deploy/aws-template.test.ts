@@ -214,6 +214,30 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     }
   });
 
+  it('GIVEN the tables that grow WHEN read THEN each has DynamoDB time to live on `ttl`, and every function is told the retention', () => {
+    for (const name of ['EventsTable', 'ApprovalsTable', 'DeliveriesTable', 'RecoveryJournalTable']) {
+      expect(resources[name]!.Properties!.TimeToLiveSpecification, name).to.deep.equal({
+        AttributeName: 'ttl',
+        Enabled: true,
+      });
+    }
+    const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables.map(([name]) => name).sort()).to.deep.equal([
+      'ApprovalsTable',
+      'DeliveriesTable',
+      'EventsTable',
+      'RecoveryJournalTable',
+    ]);
+    for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
+      const variables = (fn.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+      expect(variables).to.include({
+        RETENTION_EVENTS_DAYS: '90',
+        RETENTION_APPROVALS_DAYS: '365',
+        RETENTION_JOURNAL_DAYS: '30',
+      });
+    }
+  });
+
   it('GIVEN the API WHEN read THEN the nonce is required and validated before the function runs', () => {
     const method = resources.ApiGatewayMethodDingtalkPost!.Properties!;
     expect(method.RequestParameters).to.deep.equal({ 'method.request.querystring.nonce': true });

@@ -73,7 +73,7 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
       ServiceConfig,
     })),
     domains: [...cloud.groups.values()].map((g) => [...g.domains.entries()]),
-    streams: tablestore.tableNames().map((t) => [t, tablestore.streamOf(t)]),
+    streams: tablestore.tableNames().map((t) => [t, tablestore.streamOf(t), tablestore.optionsOf(t)]),
   });
 
   const deploy = async () => {
@@ -199,7 +199,7 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
     });
     expect(triggersOf('recoverFailedPushes')[0]).to.deep.include({
       triggerType: 'timer',
-      triggerConfig: { cronExpression: '@every 10m', enable: true },
+      triggerConfig: { cronExpression: '@every 5m', enable: true },
     });
     expect(triggersOf('retryDeliveries')[0]).to.deep.include({
       triggerType: 'timer',
@@ -233,6 +233,16 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
       ['approvals', 'deliveries', 'events', 'parked', 'recovery'].map(TABLE).sort(),
     );
     expect(tablestore.streamOf(TABLE('events'))).to.deep.equal({ enabled: true, hours: 168 });
+  });
+
+  it('THEN each table expires its rows at its retention (events, deliveries, parked 90 days; approvals 365; journal 30), the older events table included', () => {
+    const ttlDays = (table: string) => (tablestore.optionsOf(TABLE(table))?.timeToLive ?? 0) / 86_400;
+    expect(
+      Object.fromEntries(
+        ['events', 'deliveries', 'parked', 'approvals', 'recovery'].map((t) => [t, ttlDays(t)]),
+      ),
+    ).to.deep.equal({ events: 90, deliveries: 90, parked: 90, approvals: 365, recovery: 30 });
+    expect(deploys[0]!.output).to.contain(`Tablestore table ${TABLE('events')}: time to live 7776000 s`);
   });
 
   it('GIVEN nothing changed WHEN sls deploy runs again THEN the same state, and no policy, role, service, trigger, domain or table call', async () => {

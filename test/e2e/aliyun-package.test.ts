@@ -195,7 +195,6 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       'ots:GetRange',
       'ots:GetRow',
       'ots:PutRow',
-      'ots:UpdateRow',
     ]);
     expect(ots[0]!.Resource).to.deep.equal([
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_events_dev',

@@ -747,10 +747,13 @@ function checkedOptions(
   options: TableOptionsMessage | undefined,
   current: { timeToLive: number; allowUpdate: boolean },
 ): { timeToLive: number; allowUpdate: boolean } {
-  const timeToLive = options?.timeToLive ?? current.timeToLive;
+  // protobufjs answers an absent proto2 field with its default (0, false): only fields sent count.
+  const sent = (name: keyof TableOptionsMessage) =>
+    options !== undefined && Object.prototype.hasOwnProperty.call(options, name);
+  const timeToLive = sent('timeToLive') ? options!.timeToLive! : current.timeToLive;
   if (timeToLive !== -1 && !(timeToLive >= 86_400))
     throw new WireError(400, 'OTSParameterInvalid', 'TimeToLive must be -1 or at least 86400 seconds.');
-  return { timeToLive, allowUpdate: options?.allowUpdate ?? current.allowUpdate };
+  return { timeToLive, allowUpdate: sent('allowUpdate') ? options!.allowUpdate! : current.allowUpdate };
 }
 
 function lowerBound(keys: readonly string[], value: Value): number {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
@@ -56,5 +56,27 @@ describe('AWS events (fixtures: API Gateway REST proxy, DynamoDB Streams)', () =
     const [, remove, part] = fixture<DynamoDBStreamEvent>('dynamodb-stream-event.json').Records;
     expect(await storedEventFromTableChange(remove!, events)).to.equal(undefined);
     expect(await storedEventFromTableChange(part!, events)).to.equal(undefined);
+  });
+
+  it('GIVEN the REMOVE DynamoDB makes when an event’s time to live passes WHEN read THEN it is no event (nothing is processed or forwarded again)', async () => {
+    const expiry = {
+      eventID: 'ttl-1',
+      eventName: 'REMOVE',
+      eventSource: 'aws:dynamodb',
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      dynamodb: {
+        Keys: { eventId: { S: 'expired-1' } },
+        OldImage: {
+          eventId: { S: 'expired-1' },
+          eventType: { S: 'bpms_instance_change' },
+          receivedAt: { S: '2026-08-01T00:00:00.000Z' },
+          ownerKey: { S: 'dingcorp' },
+          payload: { S: '{"EventType":"bpms_instance_change"}' },
+          ttl: { N: '1785542400' },
+        },
+        StreamViewType: 'NEW_IMAGE',
+      },
+    } as unknown as DynamoDBRecord;
+    expect(await storedEventFromTableChange(expiry, events)).to.equal(undefined);
   });
 });

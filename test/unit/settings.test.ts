@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { loadAwsCallbackSettings, loadAwsTableChangeSettings } from '../../lib/aws/aws-settings';
+import {
+  loadAwsCallbackSettings,
+  loadAwsRecoverySettings,
+  loadAwsTableChangeSettings,
+} from '../../lib/aws/aws-settings';
+import { DEFAULT_RETENTION } from '../../lib/core/retention';
 import { parseRetrySchedule } from '../../lib/core/forwarding';
 import { loadAliyunTableChangeSettings, loadTablestoreSettings } from '../../lib/aliyun/aliyun-settings';
 import {
@@ -33,7 +38,35 @@ describe('loadAwsCallbackSettings', () => {
       eventsTable: 'dingtalk-callback-events-dev',
       dynamoDb: { region: 'us-east-1', hasCredentials: false },
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      retention: DEFAULT_RETENTION,
     });
+  });
+
+  it('GIVEN RETENTION_* WHEN loaded THEN 0 keeps forever, 7 days and more are taken, less or not a number is refused naming the variable', () => {
+    expect(
+      loadAwsCallbackSettings({ ...valid, RETENTION_EVENTS_DAYS: '0', RETENTION_APPROVALS_DAYS: '7' })
+        .retention,
+    ).to.deep.equal({ eventsDays: 0, approvalsDays: 7, journalDays: 30 });
+    expect(problems({ ...valid, RETENTION_EVENTS_DAYS: '3', RETENTION_JOURNAL_DAYS: '30d' })).to.deep.equal([
+      'RETENTION_EVENTS_DAYS must be 0 (keep forever) or a whole number of days, at least 7',
+      'RETENTION_JOURNAL_DAYS must be 0 (keep forever) or a whole number of days, at least 7',
+    ]);
+  });
+
+  it('GIVEN RECOVERY_BASELINE WHEN loaded by the recovery THEN one duration; a schedule or nonsense is refused', () => {
+    const recovery = {
+      ...valid,
+      DINGTALK_APP_KEY: 'k',
+      DINGTALK_APP_SECRET: 's',
+      RECOVERY_JOURNAL_TABLE: 'journal',
+    };
+    expect(loadAwsRecoverySettings({ ...recovery, RECOVERY_BASELINE: '12h' }).asking.baselineMs).to.equal(
+      12 * 3_600_000,
+    );
+    expect(loadAwsRecoverySettings(recovery).asking.baselineMs).to.equal(24 * 3_600_000);
+    expect(() => loadAwsRecoverySettings({ ...recovery, RECOVERY_BASELINE: '1h,2h' })).to.throw(
+      'RECOVERY_BASELINE must be one duration',
+    );
   });
 
   it('GIVEN an endpoint and a body limit WHEN loaded THEN both are used', () => {

@@ -27,7 +27,11 @@ export function awsCallback(env: Env): (request: CallbackRequest) => Promise<Cal
     };
     return createIngest({
       crypto: new DingTalkCrypto(settings.dingtalk),
-      store: new DynamoDbEventWriter({ tableName: settings.eventsTable, ...where }),
+      store: new DynamoDbEventWriter({
+        tableName: settings.eventsTable,
+        eventsDays: settings.retention.eventsDays,
+        ...where,
+      }),
       logger,
       now: Date.now,
       maxBodyBytes: settings.maxBodyBytes,

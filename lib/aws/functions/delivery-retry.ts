@@ -21,7 +21,13 @@ export function awsDeliveryRetry(env: Env): (remainingMs: () => number) => Promi
     if (!settings.forwarding) return undefined; // forwarding is off: nothing to retry
     const client = backgroundDynamoDbClient(settings.dynamoDb);
     return {
-      forwarding: dynamoDbForwarding(client, settings.eventsTable, settings.forwarding, logger),
+      forwarding: dynamoDbForwarding(
+        client,
+        settings.eventsTable,
+        settings.forwarding,
+        logger,
+        settings.retention,
+      ),
       reserveMs: attemptLease(settings.forwarding.forward.timeoutMs),
     };
   });

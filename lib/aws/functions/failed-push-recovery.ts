@@ -24,8 +24,14 @@ export function awsFailedPushRecovery(env: Env): (remainingMs: () => number) => 
     const client = backgroundDynamoDbClient(settings.dynamoDb);
     return {
       api: new DingTalkApi({ ...settings.api, timeoutMs: 10_000 }),
-      store: new DynamoDbEventStore(client, settings.eventsTable),
-      journal: new DynamoDbRecoveryJournal(client, settings.journalTable, logger),
+      store: new DynamoDbEventStore(client, settings.eventsTable, settings.retention.eventsDays),
+      journal: new DynamoDbRecoveryJournal(
+        client,
+        settings.journalTable,
+        logger,
+        Date.now,
+        settings.retention.journalDays,
+      ),
       asking: settings.asking,
       ...(settings.fallbackQueueUrl
         ? { fallback: SqsFallbackPlace.create(settings.fallbackQueueUrl, settings.dynamoDb.region) }

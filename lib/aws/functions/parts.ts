@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attemptLease, createForwarding } from '../../core/forwarding';
 import type { Logger } from '../../core/logger';
+import type { Retention } from '../../core/retention';
 import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forwarder';
 import type { ForwardingSettings } from '../../startup/settings';
 import type { DynamoDbSettings } from '../aws-settings';
@@ -21,10 +22,11 @@ export function dynamoDbForwarding(
   eventsTable: string,
   settings: ForwardingSettings,
   logger: Logger,
+  retention: Retention,
 ) {
   return createForwarding({
-    deliveries: new DynamoDbDeliveryStore(client, settings.deliveriesTable),
-    events: new DynamoDbEventStore(client, eventsTable),
+    deliveries: new DynamoDbDeliveryStore(client, settings.deliveriesTable, retention.eventsDays),
+    events: new DynamoDbEventStore(client, eventsTable, retention.eventsDays),
     forwarder: new StandardWebhookForwarder(settings.forward),
     schedule: settings.forward.schedule,
     attemptLeaseMs: attemptLease(settings.forward.timeoutMs),

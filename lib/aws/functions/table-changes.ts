@@ -30,16 +30,25 @@ export function awsTableChangeConsumer(
     );
     const client = backgroundDynamoDbClient(settings.dynamoDb);
     const processEvent = createStoredEventProcessor({
-      approvals: new DynamoDbApprovalStore(client, settings.approvalsTable),
+      approvals: new DynamoDbApprovalStore(client, settings.approvalsTable, settings.retention.approvalsDays),
       ...(settings.forwarding
-        ? { forwarding: dynamoDbForwarding(client, settings.eventsTable, settings.forwarding, logger) }
+        ? {
+            forwarding: dynamoDbForwarding(
+              client,
+              settings.eventsTable,
+              settings.forwarding,
+              logger,
+              settings.retention,
+            ),
+          }
         : {}),
       logger,
     });
     // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts
     // (the Alibaba consumer's rule, core/table-change-batch.ts).
     const attemptReserveMs = attemptReserve(settings.forwarding?.forward.timeoutMs);
-    return { events: new DynamoDbEventStore(client, settings.eventsTable), processEvent, attemptReserveMs };
+    const events = new DynamoDbEventStore(client, settings.eventsTable, settings.retention.eventsDays);
+    return { events, processEvent, attemptReserveMs };
   });
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
