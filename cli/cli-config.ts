@@ -7,6 +7,7 @@ import type { RecoveryJournal } from '../lib/core/failed-push-recovery';
 import type { DeliveryStore } from '../lib/core/forwarding';
 import type { Logger } from '../lib/core/logger';
 import type { OperatorStores } from '../lib/core/operator-stores';
+import type { ErasableEvents, PurgeDependencies } from '../lib/core/purge';
 import type { EventStore } from '../lib/core/stored-event';
 import type { ParkingStore } from '../lib/core/table-change-batch';
 import type { DingTalkSettings } from '../lib/startup/settings';
@@ -84,11 +85,14 @@ function cliStore<T>(
 export function cliEventStore(
   env: Env,
   options: { local?: boolean } = {},
-): { store: EventStore; close: () => void } {
+): { store: EventStore & ErasableEvents; close: () => void } {
   return cliStore(env, 'EVENTS_TABLE', (stores, table) => stores.events(table), options);
 }
 
-export function cliApprovalStore(env: Env): { store: ApprovalStore; close: () => void } {
+export function cliApprovalStore(env: Env): {
+  store: ApprovalStore & PurgeDependencies['approvals'];
+  close: () => void;
+} {
   return cliStore(env, 'APPROVALS_TABLE', (stores, table) => stores.approvals(table));
 }
 
@@ -97,7 +101,10 @@ export function cliRecoveryJournal(env: Env, logger: Logger): { store: RecoveryJ
   return cliStore(env, 'RECOVERY_JOURNAL_TABLE', (stores, table) => stores.journal(table, logger));
 }
 
-export function cliDeliveryStore(env: Env): { store: DeliveryStore; close: () => void } {
+export function cliDeliveryStore(env: Env): {
+  store: DeliveryStore & PurgeDependencies['deliveries'];
+  close: () => void;
+} {
   return cliStore(env, 'DELIVERIES_TABLE', (stores, table) => stores.deliveries(table));
 }
 

@@ -5,6 +5,7 @@ import { approvals } from './approvals';
 import { deliveries, replay } from './deliveries';
 import { events } from './events';
 import { putSecrets } from './put-secrets';
+import { purge } from './purge';
 import { recover } from './recover';
 import { isoInstant, parseEventSelection } from './event-selection';
 import { parked, reprocess } from './reprocess';
@@ -49,6 +50,13 @@ Commands:
   parked                 Alibaba Cloud: table-change records set aside, with their reasons
       --limit N            at most N (default 20)
       --json               one JSON object per line
+  purge                  Delete what is stored about a person or a corporation (PIPL Art. 47): events
+                         naming them, their delivery and parked records, their approval entries;
+                         prints what it would delete unless --yes (reads the whole events table)
+      --user ID            a DingTalk user id (originator, approver, address-book or attendance user)
+      --corp ID            every event of a corporation
+      --yes                delete
+      --json               one JSON object per line (events, approvals, a summary)
   stream                 Receive events by DingTalk Stream Mode (no public URL) into the same store;
                          runs until Ctrl-C/SIGTERM (DINGTALK_APP_KEY, DINGTALK_APP_SECRET)
       --once SECONDS       stop after SECONDS (smoke tests)
@@ -210,6 +218,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const limit = parseLimit(values.limit);
       if (limit === undefined) return usage('--limit must be a positive integer');
       return parked({ limit, json: values.json }, env);
+    }
+    case 'purge': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          user: { type: 'string' },
+          corp: { type: 'string' },
+          yes: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const user = values.user?.trim();
+      const corp = values.corp?.trim();
+      if (Boolean(user) === Boolean(corp)) return usage('purge needs exactly one of --user ID or --corp ID');
+      const subject = user ? { userId: user } : { corpId: corp! };
+      return purge({ subject, yes: values.yes, json: values.json }, env);
     }
     case 'stream':
       return streamCommand(rest, env);

@@ -1,7 +1,9 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -35,6 +37,8 @@ export async function createDeclaredTables(
         created.push(String(input.TableName));
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
+        // A table kept from an earlier run (DYNAMODB_LOCAL_DIR): add the indexes a newer template declares.
+        await addMissingIndexes(client, input);
         continue;
       }
       // The template's time to live, as CloudFormation sets it after creating the table.
@@ -50,6 +54,21 @@ export async function createDeclaredTables(
     client.destroy();
   }
   return created;
+}
+
+async function addMissingIndexes(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: input.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: { ...index } }],
+      }),
+    );
+  }
 }
 
 /** CloudFormation's table properties minus what CreateTable does not take (PITR, tags, TTL, ...). */

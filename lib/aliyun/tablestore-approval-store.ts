@@ -69,6 +69,14 @@ export class TablestoreApprovalStore implements ApprovalStore {
     }
   }
 
+  async erase(processInstanceId: string): Promise<void> {
+    await this.client.deleteRow({
+      tableName: this.tableName,
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      primaryKey: [{ processInstanceId }],
+    });
+  }
+
   async get(processInstanceId: string): Promise<Approval | undefined> {
     return (await this.read(processInstanceId))?.state.approval;
   }

@@ -100,6 +100,18 @@ export class TablestoreDeliveryStore implements DeliveryStore {
     return deliveryFrom(eventId, rowColumns(row.attributes));
   }
 
+  /** Deletes the record, then its index entries. */
+  async erase(eventId: string): Promise<void> {
+    const current = await this.get(eventId);
+    if (!current) return;
+    await this.client.deleteRow({
+      tableName: this.tableName,
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      primaryKey: [{ eventId }],
+    });
+    await this.removeEntries(entriesOf(current));
+  }
+
   /** Reads the due entries up to `now` in time order, and the records they name. */
   async due(now: string, limit: number): Promise<Delivery[]> {
     await this.ensureIndexed();

@@ -47,6 +47,21 @@ export class TablestoreEventStore implements EventStore {
     return toStoredEvent(eventId, rowColumns(row.attributes));
   }
 
+  /** Every stored event, by a read of the whole table (purge: a rare operator action). */
+  async *all(): AsyncGenerator<StoredEvent> {
+    for await (const row of allRows(this.client, this.tableName, 'eventId')) {
+      yield toStoredEvent(String(row.primaryKey?.[0]?.value ?? ''), rowColumns(row.attributes));
+    }
+  }
+
+  async erase(eventId: string): Promise<void> {
+    await this.client.deleteRow({
+      tableName: this.tableName,
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      primaryKey: [{ eventId }],
+    });
+  }
+
   /**
    * Newest first. Tablestore orders rows by primary key only, so this reads the table range by range
    * and sorts: fine for an operator's CLI over a table of events; a search index would serve large tables.

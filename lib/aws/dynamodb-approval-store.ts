@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalChange, ApprovalTask, InstanceStatus } from '../core/approval-projection';
 import type { ApprovalStore } from '../core/approval-projection';
 import { newestFirst } from '../core/listing';
@@ -98,6 +98,10 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       // The stored state already has a greater or equal key: this change loses, by design.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async erase(processInstanceId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { processInstanceId } }));
   }
 
   async get(processInstanceId: string): Promise<Approval | undefined> {

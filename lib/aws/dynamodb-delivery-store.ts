@@ -1,14 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/forwarding';
 import { newestFirst } from '../core/listing';
 import { DEFAULT_RETENTION } from '../core/retention';
-import { queryItems, scanItems } from './dynamodb-pages';
+import { queryItems } from './dynamodb-pages';
 import { withoutTtl, withTtl } from './dynamodb-ttl';
 
 /** As declared in serverless.aws.yml: pending records by their next attempt (sparse: only they have one). */
 const DUE_INDEX = 'byStatusAndNextAttempt';
+/** Records by status, newest received last: what operator listings read. */
+const LISTING_INDEX = 'byStatusAndReceived';
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
 
 /**
  * Delivery records in DynamoDB, one item per eventId. Every write is conditional: creation on absence,
@@ -67,6 +70,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     return Item && (withoutTtl(Item) as unknown as Delivery);
   }
 
+  async erase(eventId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { eventId } }));
+  }
+
   async due(now: string, limit: number): Promise<Delivery[]> {
     const due: Delivery[] = [];
     const items = queryItems(
@@ -84,14 +91,27 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     return due;
   }
 
-  /** A scan: an operator's listing, sorted here (records are small). */
+  /** Newest received first, by status on the listing index: reads about `limit` records per status. */
   async list(query: { status?: DeliveryStatus; since?: string; limit: number }): Promise<Delivery[]> {
     const found: Delivery[] = [];
-    for await (const item of scanItems(this.client, { TableName: this.tableName, ConsistentRead: true })) {
-      const delivery = withoutTtl(item) as unknown as Delivery;
-      if (query.status !== undefined && delivery.status !== query.status) continue;
-      if (query.since !== undefined && delivery.receivedAt < query.since) continue;
-      found.push(delivery);
+    for (const status of query.status === undefined ? STATUSES : [query.status]) {
+      const items = queryItems(
+        this.client,
+        {
+          TableName: this.tableName,
+          IndexName: LISTING_INDEX,
+          KeyConditionExpression:
+            query.since === undefined ? '#status = :status' : '#status = :status AND receivedAt >= :since',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ...(query.since === undefined ? {} : { ':since': query.since }),
+          },
+          ScanIndexForward: false,
+        },
+        query.limit,
+      );
+      for await (const item of items) found.push(withoutTtl(item) as unknown as Delivery);
     }
     return newestFirst(found, (delivery) => delivery.receivedAt).slice(0, query.limit);
   }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
 import {
   EVENT_TABLE_INDEXES,
@@ -10,7 +10,7 @@ import {
   readEventItem,
 } from './events-table-item';
 import { DEFAULT_RETENTION } from '../core/retention';
-import { queryItems } from './dynamodb-pages';
+import { queryItems, scanItems } from './dynamodb-pages';
 import { isExpired } from './dynamodb-ttl';
 
 /** How far back an unbounded `list` walks month partitions before it gives up. */
@@ -76,6 +76,27 @@ export class DynamoDbEventStore implements EventStore {
    */
   eventFromItem(item: Record<string, unknown>): Promise<StoredEvent> {
     return readEventItem(item, (id) => this.item(id));
+  }
+
+  /** Every stored event, by a scan of the whole table (purge: a rare operator action). */
+  async *all(): AsyncGenerator<StoredEvent> {
+    for await (const item of scanItems(this.client, { TableName: this.tableName, ConsistentRead: true })) {
+      if (isPartItem(item) || isExpired(item, this.now())) continue;
+      yield await this.eventFromItem(item);
+    }
+  }
+
+  /** Deletes the event's item and the parts of its payload. */
+  async erase(eventId: string): Promise<void> {
+    const item = await this.item(eventId);
+    if (!item) return;
+    const parts = typeof item.payloadParts === 'number' ? item.payloadParts : 1;
+    for (let part = 1; part < parts; part++) {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { eventId: `${eventId}#part${part}` } }),
+      );
+    }
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { eventId } }));
   }
 
   async list(query: EventQuery): Promise<StoredEvent[]> {

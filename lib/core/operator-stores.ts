@@ -2,6 +2,7 @@ import type { ApprovalStore } from './approval-projection';
 import type { RecoveryJournal } from './failed-push-recovery';
 import type { DeliveryStore } from './forwarding';
 import type { Logger } from './logger';
+import type { ErasableEvents, PurgeDependencies } from './purge';
 import type { EventStore } from './stored-event';
 import type { ParkingStore } from './table-change-batch';
 
@@ -10,9 +11,9 @@ import type { ParkingStore } from './table-change-batch';
  * composition root builds them (lib/aws/functions/stores.ts, lib/aliyun/functions/stores.ts).
  */
 export interface OperatorStores {
-  events(table: string): EventStore;
-  approvals(table: string): ApprovalStore;
-  deliveries(table: string): DeliveryStore;
+  events(table: string): EventStore & ErasableEvents;
+  approvals(table: string): ApprovalStore & PurgeDependencies['approvals'];
+  deliveries(table: string): DeliveryStore & PurgeDependencies['deliveries'];
   journal(table: string, logger: Logger): RecoveryJournal;
   /** Alibaba Cloud only: AWS sends records that exhaust the stream's retries to an SQS queue instead. */
   parking?(table: string): ParkingStore;

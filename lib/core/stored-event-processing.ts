@@ -2,7 +2,7 @@ import { payloadCorpId } from '../dingtalk/event-payload';
 import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject } from '../dingtalk/values';
 import { approvalChangeFor } from './approval-projection';
-import type { ApprovalStore } from './approval-projection';
+import type { ApprovalChange, ApprovalStore } from './approval-projection';
 import type { StoredEvent } from './stored-event';
 import type { Forwarding } from './forwarding';
 import type { Logger } from './logger';
@@ -33,23 +33,31 @@ export interface StoredEventProcessorDependencies {
  * only our own store failures throw, to have the record retried. Every step is idempotent, so a retry
  * after a partial success changes nothing twice.
  */
+/**
+ * The change a stored event makes to the approval projection (undefined for other events); an
+ * UnprocessableEventError when its payload is not JSON. The one reading of it: processing, purge.
+ */
+export function approvalChangeOf(event: StoredEvent): ApprovalChange | undefined {
+  let parsed: unknown;
+  try {
+    parsed = parseExactJson(event.payload);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    throw new UnprocessableEventError(`the stored payload is not JSON (${name})`);
+  }
+  const payload: Record<string, unknown> = isObject(parsed) ? parsed : {};
+  // A Stream Mode event carries its corpId in the frame's headers, not in its data (stream-mode-ingest.ts).
+  if (event.corpId && payloadCorpId(payload) === undefined) payload.corpId = event.corpId;
+  return approvalChangeFor(event.eventType, payload, event.eventId);
+}
+
 export function createStoredEventProcessor(deps: StoredEventProcessorDependencies) {
   return async function processStoredEvent(
     event: StoredEvent,
     options: { attemptNow?: boolean } = {},
   ): Promise<void> {
     const context = { eventType: event.eventType, eventId: event.eventId, ownerKey: event.ownerKey };
-    let parsed: unknown;
-    try {
-      parsed = parseExactJson(event.payload);
-    } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      throw new UnprocessableEventError(`the stored payload is not JSON (${name})`);
-    }
-    const payload: Record<string, unknown> = isObject(parsed) ? parsed : {};
-    // A Stream Mode event carries its corpId in the frame's headers, not in its data (stream-mode-ingest.ts).
-    if (event.corpId && payloadCorpId(payload) === undefined) payload.corpId = event.corpId;
-    const change = approvalChangeFor(event.eventType, payload, event.eventId);
+    const change = approvalChangeOf(event);
     if (change) await deps.approvals.apply(change);
     const delivery = deps.forwarding
       ? await deps.forwarding.onStored(event, { attemptNow: options.attemptNow ?? true })

@@ -285,6 +285,46 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     expect(fake.rawRow(TABLES.events, eventId)?.get('payload')).to.equal(plaintext);
   });
 
+  it('GIVEN a person’s events stored by the unzipped callback WHEN `purge --user` runs THEN it lists them and deletes nothing; with --yes they are gone and others stay', async () => {
+    const person = `u-purge-${randomUUID()}`;
+    const theirs = `aliyun-purge-${randomUUID()}`;
+    const others = `aliyun-keep-${randomUUID()}`;
+    await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), env, [
+      fcHttpEvent(
+        'api-gateway',
+        signedPush(JSON.stringify({ EventType: 'user_leave_org', eventId: theirs, UserId: [person] })),
+      ),
+      fcHttpEvent(
+        'api-gateway',
+        signedPush(JSON.stringify({ EventType: 'user_leave_org', eventId: others, UserId: ['u-else'] })),
+      ),
+    ]);
+    const cliEnv = {
+      ...process.env,
+      TABLESTORE_ENDPOINT: fake.endpoint,
+      TABLESTORE_INSTANCE: 'dingtalk-cb',
+      TABLESTORE_ACCESS_KEY_ID: ROLE_CREDENTIALS.accessKeyId,
+      TABLESTORE_ACCESS_KEY_SECRET: ROLE_CREDENTIALS.accessKeySecret,
+      EVENTS_TABLE: TABLES.events,
+      APPROVALS_TABLE: TABLES.approvals,
+      DELIVERIES_TABLE: TABLES.deliveries,
+      PARKED_TABLE: TABLES.parked,
+    };
+    const dry = await runCli(['purge', '--user', person], cliEnv);
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(dry.stdout).to.contain(theirs).and.contain('run again with --yes').and.not.contain(others);
+    expect(fake.rawRow(TABLES.events, theirs)).to.not.equal(undefined);
+    const done = await runCli(['purge', '--user', person, '--yes', '--json'], cliEnv);
+    expect(done.code, done.stderr).to.equal(0);
+    expect(JSON.parse(done.stdout.trim().split('\n').at(-1)!)).to.include({
+      kind: 'summary',
+      deleted: true,
+      events: 1,
+    });
+    expect(fake.rawRow(TABLES.events, theirs)).to.equal(undefined);
+    expect(fake.rawRow(TABLES.events, others)).to.not.equal(undefined);
+  });
+
   it('GIVEN events stored on Alibaba WHEN the CLI lists them with TABLESTORE_* set THEN it reads the Tablestore table', async () => {
     const eventId = `aliyun-cli-${randomUUID()}`;
     const plaintext = JSON.stringify({ EventType: 'user_leave_org', eventId, UserId: ['u9'] });

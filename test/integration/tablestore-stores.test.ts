@@ -11,6 +11,7 @@ import { approvalStoreContract } from '../contract/approval-store.contract';
 import { deliveryStoreContract } from '../contract/delivery-store.contract';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { parkingStoreContract } from '../contract/parking-store.contract';
+import { purgeContract } from '../contract/purge.contract';
 import { recoveryJournalContract } from '../contract/recovery-journal.contract';
 import { RecordingLogger } from '../support/recording-logger';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
@@ -131,6 +132,13 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
         'journal',
       ),
   );
+  purgeContract('Tablestore (wire-level loopback fake)', async () => {
+    const events = new TablestoreEventStore(client(), 'events');
+    const deliveries = new TablestoreDeliveryStore(client(), 'deliveries');
+    const approvals = new TablestoreApprovalStore(client(), 'approvals');
+    const parked = new TablestoreParkingStore(client(), 'parked');
+    return { deps: { events, deliveries, approvals, parked }, events, deliveries, approvals };
+  });
   parkingStoreContract('Tablestore (wire-level loopback fake)', async () => ({
     store: new TablestoreParkingStore(client(), 'parked'),
     read: async (eventId) => {

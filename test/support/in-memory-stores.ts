@@ -3,6 +3,14 @@ import type { RecoveryJournal, JournalPage, FallbackPlace } from '../../lib/core
 import { journalRows, newPageId, pagesFromRows } from '../../lib/core/journal-pages';
 import type { JournalRow } from '../../lib/core/journal-pages';
 import type { Delivery, DeliveryStatus, DeliveryStore } from '../../lib/core/forwarding';
+import type {
+  Approval,
+  ApprovalChange,
+  ApprovalState,
+  ApprovalStore,
+  InstanceStatus,
+} from '../../lib/core/approval-projection';
+import { mergeApproval } from '../../lib/core/approval-projection';
 import { newestFirst } from '../../lib/core/listing';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../../lib/core/stored-event';
 import type { ParkedRecord, ParkingStore } from '../../lib/core/table-change-batch';
@@ -58,6 +66,15 @@ export class InMemoryEventStore implements EventStore {
     return event && copy(event);
   }
 
+  async *all(): AsyncGenerator<StoredEvent> {
+    for (const event of [...this.events.values()]) yield copy(event);
+  }
+
+  async erase(eventId: string): Promise<void> {
+    this.faults.check();
+    this.events.delete(eventId);
+  }
+
   async list(query: EventQuery): Promise<StoredEvent[]> {
     this.faults.check();
     const found = [...this.events.values()].filter(
@@ -79,6 +96,11 @@ export class InMemoryDeliveryStore implements DeliveryStore {
    * stays armed while it returns false (to let a write it does not target through).
    */
   beforeUpdate?: (next: Delivery) => boolean | void;
+
+  async erase(eventId: string): Promise<void> {
+    this.faults.check();
+    this.records.delete(eventId);
+  }
 
   async create(initial: Delivery): Promise<boolean> {
     this.faults.check();
@@ -261,5 +283,32 @@ export class InMemoryFallbackPlace implements FallbackPlace {
         this.kept.splice(this.kept.indexOf(raw), 1);
       },
     }));
+  }
+}
+
+/** The approval projection in memory: the reference fold (mergeApproval) per instance. */
+export class InMemoryApprovalStore implements ApprovalStore {
+  readonly states = new Map<string, ApprovalState>();
+
+  async apply(change: ApprovalChange): Promise<void> {
+    this.states.set(
+      change.processInstanceId,
+      mergeApproval(this.states.get(change.processInstanceId), change),
+    );
+  }
+
+  async get(processInstanceId: string): Promise<Approval | undefined> {
+    return this.states.get(processInstanceId)?.approval;
+  }
+
+  async list(query: { status?: InstanceStatus; limit: number }): Promise<Approval[]> {
+    const approvals = [...this.states.values()]
+      .map((state) => state.approval)
+      .filter((approval) => query.status === undefined || approval.status === query.status);
+    return newestFirst(approvals, (approval) => approval.createTime).slice(0, query.limit);
+  }
+
+  async erase(processInstanceId: string): Promise<void> {
+    this.states.delete(processInstanceId);
   }
 }

@@ -2,7 +2,9 @@ import { deliveryStoreContract } from '../contract/delivery-store.contract';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { parkingStoreContract } from '../contract/parking-store.contract';
 import { recoveryJournalContract } from '../contract/recovery-journal.contract';
+import { purgeContract } from '../contract/purge.contract';
 import {
+  InMemoryApprovalStore,
   InMemoryDeliveryStore,
   InMemoryEventStore,
   InMemoryParkingStore,
@@ -33,4 +35,11 @@ describe('in-memory store fakes (test/support/in-memory-stores.ts)', () => {
       },
     };
   });
+});
+
+purgeContract('in memory', async () => {
+  const events = new InMemoryEventStore();
+  const deliveries = new InMemoryDeliveryStore();
+  const approvals = new InMemoryApprovalStore();
+  return { deps: { events, deliveries, approvals }, events, deliveries, approvals };
 });
