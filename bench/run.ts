@@ -1,14 +1,18 @@
 /**
  * `npm run bench` — measures, on this machine, in one run: our crypto against `dingtalk-encrypt`,
  * reply building, the warm AWS handler against DynamoDB Local, the packaged handler's cold load
- * against a bare `node`, bundle sizes, and HTTP load on `npm start`. Prints a table; with `--json`
+ * against a bare `node`, bundle sizes, HTTP load on `npm start`, what a retry run and a listing cost
+ * against a small and a large history on both stores, and the bytes an event takes in the events table
+ * and its indexes. Prints a table; with `--json`
  * the last line is one JSON object. Nothing here passes or fails on wall-clock numbers.
  */
 import { cpus, totalmem } from 'node:os';
 import { benchColdStart } from './cold-start';
 import { benchCrypto } from './crypto';
 import { benchHandler } from './handler';
+import { benchHistoryScale } from './history-scale';
 import { benchHttpLoad } from './http-load';
+import { storagePerEvent } from './item-size';
 import { round } from './measure';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -25,6 +29,9 @@ async function main(): Promise<void> {
   const coldStart = benchColdStart();
   progress('HTTP load on npm start');
   const http = await benchHttpLoad();
+  progress('retry runs and listings over 1,000 and 100,000 stored events, both stores');
+  const history = await benchHistoryScale();
+  const storage = storagePerEvent();
 
   const machine = {
     node: process.version,
@@ -38,6 +45,8 @@ async function main(): Promise<void> {
     ...handler,
     ...coldStart,
     ...http,
+    ...history,
+    ...storage,
     machine,
   };
 
@@ -74,6 +83,14 @@ async function main(): Promise<void> {
     [
       'HTTP events sent / acknowledged / stored / lost',
       `${http.httpSent} / ${http.httpSucceeded} / ${http.httpStored} / ${http.httpLost} (non-2xx ${http.httpNon2xx}, errors ${http.httpErrors})`,
+    ],
+    ...history.historyScale.map((entry): [string, string] => [
+      `${entry.store}, ${entry.rows} events: retry run / failed listing`,
+      `${entry.retryRunMs} ms, ${entry.rowsRead} rows read / ${entry.listFailedMs} ms, ${entry.listFailedRowsRead} rows read`,
+    ]),
+    [
+      'bytes per event, table and indexes',
+      `item ${storage.storagePerEvent.itemBytes} B; before ${storage.storagePerEvent.projectAllBytes} B (3 indexes, ALL), now ${storage.storagePerEvent.currentBytes} B (2, ALL), keys only ${storage.storagePerEvent.keysOnlyBytes} B`,
     ],
     ['machine', `${machine.cpus}× ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}`],
   ];

@@ -5,7 +5,7 @@ import { loadForwardSettings } from '../lib/startup/settings';
 import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { cliDeliveryStore, cliEventStore } from './cli-config';
 import type { EventSelection } from './event-selection';
-import { selectedEventIds } from './event-selection';
+import { selectedEventIdPages } from './event-selection';
 import { printTable } from './text-table';
 
 export interface DeliveriesOptions {
@@ -73,7 +73,6 @@ export async function replay(options: ReplayOptions, env: NodeJS.ProcessEnv): Pr
   const events = cliEventStore(env);
   const store = cliDeliveryStore(env);
   try {
-    const ids = await selectedEventIds(options, events.store);
     const forwarding = createForwarding({
       deliveries: store.store,
       events: events.store,
@@ -83,18 +82,24 @@ export async function replay(options: ReplayOptions, env: NodeJS.ProcessEnv): Pr
       logger: createCliLogger(),
       now: Date.now,
     });
-    const outcomes = await forwarding.replay(ids);
-    if (options.json) for (const outcome of outcomes) console.log(JSON.stringify(outcome));
-    else {
-      const delivered = outcomes.filter((o) => o.status === 'delivered').length;
-      console.log(
-        `replayed ${outcomes.length} event(s): ${delivered} delivered, ${outcomes.length - delivered} not`,
-      );
-      for (const outcome of outcomes.filter((o) => o.status !== 'delivered')) {
-        console.log(`  ${outcome.eventId}: ${outcome.status}`);
-      }
+    // Page by page, so memory holds one page whatever the selection; `--json` lines go out per page, and
+    // the summary keeps counts and the events not delivered.
+    let replayed = 0;
+    const notDelivered: Array<{ eventId: string; status: string }> = [];
+    for await (const ids of selectedEventIdPages(options, events.store)) {
+      const page = await forwarding.replay(ids);
+      replayed += page.length;
+      if (options.json) for (const outcome of page) console.log(JSON.stringify(outcome));
+      for (const { eventId, status } of page)
+        if (status !== 'delivered') notDelivered.push({ eventId, status });
     }
-    return outcomes.every((outcome) => outcome.status === 'delivered') ? 0 : 1;
+    if (!options.json) {
+      console.log(
+        `replayed ${replayed} event(s): ${replayed - notDelivered.length} delivered, ${notDelivered.length} not`,
+      );
+      for (const outcome of notDelivered) console.log(`  ${outcome.eventId}: ${outcome.status}`);
+    }
+    return notDelivered.length === 0 ? 0 : 1;
   } finally {
     events.close();
     store.close();

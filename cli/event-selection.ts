@@ -9,9 +9,6 @@ export interface EventSelection {
   json: boolean;
 }
 
-/** `replay --since` and `reprocess --since` take at most this many events in one run. */
-const SELECTION_LIMIT = 1_000_000;
-
 /**
  * `--id ID | --since ISO [--type T]` (and, where `extra` names them, more flags), shared by `replay` and
  * `reprocess`. A problem comes back as the sentence to print with the usage.
@@ -59,15 +56,43 @@ export function isoInstant(value: string): string | null {
 }
 
 /** The selected events' ids, oldest first (as they arrived). */
-export async function selectedEventIds(
+/** Events per page when a selection is walked: what one page of a replay or reprocess holds in memory. */
+export const SELECTION_PAGE = 500;
+
+/**
+ * The selected events' ids, page by page, newest page first (each page oldest first): a selection of a
+ * million events never sits in memory whole. Pages step back by `until`, the oldest time of the page
+ * before; events of that same instant already taken are passed by.
+ */
+export async function* selectedEventIdPages(
   selection: EventSelection,
   events: Pick<EventStore, 'list'>,
-): Promise<string[]> {
-  if (selection.id !== undefined) return [selection.id];
-  const found = await events.list({
-    since: selection.since!,
-    limit: SELECTION_LIMIT,
-    ...(selection.type ? { eventType: selection.type } : {}),
-  });
-  return found.map((event) => event.eventId).reverse();
+  pageSize = SELECTION_PAGE,
+): AsyncGenerator<string[]> {
+  if (selection.id !== undefined) {
+    yield [selection.id];
+    return;
+  }
+  let until: string | undefined;
+  let takenAtUntil = new Set<string>();
+  for (;;) {
+    const page = await events.list({
+      since: selection.since!,
+      limit: pageSize,
+      ...(until === undefined ? {} : { until }),
+      ...(selection.type ? { eventType: selection.type } : {}),
+    });
+    const fresh = page.filter((event) => !(event.receivedAt === until && takenAtUntil.has(event.eventId)));
+    if (fresh.length > 0) yield fresh.map((event) => event.eventId).reverse();
+    if (page.length < pageSize) return;
+    const oldest = page[page.length - 1]!.receivedAt;
+    if (oldest === until && fresh.length === 0) {
+      throw new Error(`more than ${pageSize} events were received at ${oldest}: select a narrower --type`);
+    }
+    takenAtUntil = new Set([
+      ...(oldest === until ? takenAtUntil : []),
+      ...page.filter((e) => e.receivedAt === oldest).map((e) => e.eventId),
+    ]);
+    until = oldest;
+  }
 }

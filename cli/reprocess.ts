@@ -7,7 +7,7 @@ import { loadSettings, readForwarding } from '../lib/startup/settings';
 import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { cliApprovalStore, cliDeliveryStore, cliEventStore, cliParkingStore } from './cli-config';
 import type { EventSelection } from './event-selection';
-import { selectedEventIds } from './event-selection';
+import { selectedEventIdPages } from './event-selection';
 import { printTable } from './text-table';
 
 /** `reprocess --parked` takes at most this many parked records in one run. */
@@ -29,9 +29,6 @@ export async function reprocess(options: ReprocessOptions, env: NodeJS.ProcessEn
   const deliveries = forwarding ? cliDeliveryStore(env) : undefined;
   const parking = options.parked ? cliParkingStore(env) : undefined;
   try {
-    const ids = parking
-      ? (await parking.store.list(PARKED_LIMIT)).map((p) => p.eventId).reverse()
-      : await selectedEventIds(options, events.store);
     const process = createStoredEventProcessor({
       approvals: approvals.store,
       ...(forwarding && deliveries
@@ -49,12 +46,20 @@ export async function reprocess(options: ReprocessOptions, env: NodeJS.ProcessEn
         : {}),
       logger,
     });
-    const outcomes = await reprocessStoredEvents(ids, {
-      events: events.store,
-      process,
-      ...(parking ? { parking: parking.store } : {}),
-      logger,
-    });
+    const pages = parking
+      ? [(await parking.store.list(PARKED_LIMIT)).map((p) => p.eventId).reverse()]
+      : selectedEventIdPages(options, events.store);
+    const outcomes: ReprocessOutcome[] = [];
+    for await (const ids of pages) {
+      outcomes.push(
+        ...(await reprocessStoredEvents(ids, {
+          events: events.store,
+          process,
+          ...(parking ? { parking: parking.store } : {}),
+          logger,
+        })),
+      );
+    }
     if (options.json) for (const outcome of outcomes) console.log(JSON.stringify(outcome));
     else printOutcomes(outcomes);
     return outcomes.every((outcome) => outcome.status === 'processed') ? 0 : 1;

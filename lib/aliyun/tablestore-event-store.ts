@@ -72,6 +72,7 @@ export class TablestoreEventStore implements EventStore {
       const event = toStoredEvent(String(row.primaryKey?.[0]?.value ?? ''), rowColumns(row.attributes));
       if (query.eventType !== undefined && event.eventType !== query.eventType) continue;
       if (query.since !== undefined && event.receivedAt < query.since) continue;
+      if (query.until !== undefined && event.receivedAt > query.until) continue;
       events.push(event);
     }
     return newestFirst(events, (event) => event.receivedAt).slice(0, query.limit);

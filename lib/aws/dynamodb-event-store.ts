@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventQuery, EventStore, PutOutcome, StoredEvent } from '../core/stored-event';
@@ -12,9 +16,6 @@ import {
 import { DEFAULT_RETENTION } from '../core/retention';
 import { queryItems, scanItems } from './dynamodb-pages';
 import { isExpired } from './dynamodb-ttl';
-
-/** How far back an unbounded `list` walks month partitions before it gives up. */
-const MAX_MONTHS_BACK = 36;
 
 /**
  * Events in DynamoDB, one item per eventId. The conditional put makes storage idempotent:
@@ -105,21 +106,21 @@ export class DynamoDbEventStore implements EventStore {
         EVENT_TABLE_INDEXES.byType,
         'eventType',
         query.eventType,
-        query.since,
+        query,
         query.limit,
       );
     }
     const events: StoredEvent[] = [];
-    const floorMonth = query.since?.slice(0, 7);
-    let month = new Date();
-    for (let i = 0; i < MAX_MONTHS_BACK && events.length < query.limit; i++) {
+    const floorMonth = await this.oldestMonth(query.since);
+    let month = new Date(query.until === undefined ? this.now() : Date.parse(query.until));
+    while (events.length < query.limit) {
       const key = month.toISOString().slice(0, 7);
-      if (floorMonth !== undefined && key < floorMonth) break;
+      if (key < floorMonth) break;
       const page = await this.queryPartition(
         EVENT_TABLE_INDEXES.byMonth,
         'receivedMonth',
         key,
-        query.since,
+        query,
         query.limit - events.length,
       );
       events.push(...page);
@@ -128,24 +129,50 @@ export class DynamoDbEventStore implements EventStore {
     return events;
   }
 
+  private tableCreatedMonth: Promise<string> | undefined;
+
+  /**
+   * The oldest month a listing walks back to: the table's creation (nothing is older), the retention
+   * horizon (nothing older is kept) or `since`, whichever is latest. No listing stops at a fixed age.
+   */
+  private async oldestMonth(since: string | undefined): Promise<string> {
+    this.tableCreatedMonth ??= this.client
+      .send(new DescribeTableCommand({ TableName: this.tableName }))
+      .then(({ Table }) => (Table?.CreationDateTime ?? new Date(0)).toISOString().slice(0, 7));
+    const floors = [await this.tableCreatedMonth];
+    if (since !== undefined) floors.push(since.slice(0, 7));
+    if (this.eventsDays > 0)
+      floors.push(new Date(this.now() - this.eventsDays * 86_400_000).toISOString().slice(0, 7));
+    return floors.sort().at(-1)!;
+  }
+
   private async queryPartition(
     indexName: string,
     partitionKey: string,
     partitionValue: string,
-    since: string | undefined,
+    { since, until }: Pick<EventQuery, 'since' | 'until'>,
     limit: number,
   ): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
+    const range =
+      since !== undefined && until !== undefined
+        ? ' AND receivedAt BETWEEN :since AND :until'
+        : since !== undefined
+          ? ' AND receivedAt >= :since'
+          : until !== undefined
+            ? ' AND receivedAt <= :until'
+            : '';
     const items = queryItems(
       this.client,
       {
         TableName: this.tableName,
         IndexName: indexName,
-        KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND receivedAt >= :since',
+        KeyConditionExpression: `#pk = :pk${range}`,
         ExpressionAttributeNames: { '#pk': partitionKey },
         ExpressionAttributeValues: {
           ':pk': partitionValue,
           ...(since === undefined ? {} : { ':since': since }),
+          ...(until === undefined ? {} : { ':until': until }),
         },
         ScanIndexForward: false,
       },

@@ -20,7 +20,6 @@ import { withTtl } from './dynamodb-ttl';
 export const EVENT_TABLE_INDEXES = {
   byType: 'byTypeAndTime',
   byMonth: 'byMonthAndTime',
-  byProcessInstance: 'byProcessInstance',
 } as const;
 
 /** The put that makes storage idempotent: a second delivery of the same event fails it (a duplicate). */

@@ -57,6 +57,8 @@ export interface EventQuery {
   eventType?: string;
   /** Only events received at or after this ISO-8601 instant. */
   since?: string;
+  /** Only events received at or before this ISO-8601 instant (paging back through a long listing). */
+  until?: string;
   limit: number;
 }
 

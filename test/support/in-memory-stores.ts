@@ -80,7 +80,8 @@ export class InMemoryEventStore implements EventStore {
     const found = [...this.events.values()].filter(
       (event) =>
         (query.eventType === undefined || event.eventType === query.eventType) &&
-        (query.since === undefined || event.receivedAt >= query.since),
+        (query.since === undefined || event.receivedAt >= query.since) &&
+        (query.until === undefined || event.receivedAt <= query.until),
     );
     return newestFirst(found, (event) => event.receivedAt)
       .slice(0, query.limit)
