@@ -83,6 +83,8 @@ describe('DynamoDbEventWriter signing (a loopback peer that checks SigV4 from th
         payload: { S: '{"审批":9007199254740993}' },
         eventTime: { N: '1' },
         receivedMonth: { S: '2026-11' },
+        // Retention (default 90 days) as the item's time to live: 2026-11-26 + 90 days, epoch seconds.
+        ttl: { N: String(Date.parse('2027-02-24T00:00:00.000Z') / 1000) },
       },
       ConditionExpression: 'attribute_not_exists(eventId)',
     });
