@@ -23,6 +23,22 @@ function approvalItems(run: string, count: number): unknown[] {
   }));
 }
 
+/** What an operator gives `npm start` for recovery: it must reach the local recovery function. */
+function recoveryStack(
+  proxy: TcpFaultProxy,
+  dingtalk: DingTalkOpenApiStandIn,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<LocalStack> {
+  return startLocalStack({
+    DYNAMODB_ENDPOINT: proxy.url,
+    LOCAL_STREAMS: 'off',
+    DINGTALK_API_BASE: dingtalk.baseUrl,
+    DINGTALK_APP_KEY: APP.appKey,
+    DINGTALK_APP_SECRET: APP.appSecret,
+    ...extra,
+  });
+}
+
 /**
  * The scheduled `recoverFailedPushes` function as its schedule invokes it (serverless-offline's Lambda
  * Invoke endpoint under `npm start`), against a loopback stand-in for DingTalk's destructive failed
@@ -40,17 +56,9 @@ describe('scheduled recovery under npm start (Lambda invoke; DingTalk open API a
     proxy = new TcpFaultProxy('127.0.0.1', shared.dynamoDbPort);
     await proxy.up();
     dingtalk = await new DingTalkOpenApiStandIn({ ...APP, pageSize: 200 }).start();
-    // What an operator gives `npm start`; it must reach the local recovery function.
-    stack = await startLocalStack({
-      DYNAMODB_ENDPOINT: proxy.url,
-      LOCAL_STREAMS: 'off',
-      DINGTALK_API_BASE: dingtalk.baseUrl,
-      DINGTALK_APP_KEY: APP.appKey,
-      DINGTALK_APP_SECRET: APP.appSecret,
-      // These tests try how a run reads the list: a 1 ms baseline makes every run ask (the policy of
-      // when to ask is tried below, with the default baseline).
-      RECOVERY_BASELINE: '1ms',
-    });
+    // These tests try how a run reads the list: a 1 ms baseline makes every run ask (the policy of
+    // when to ask is tried below, with the default baseline).
+    stack = await recoveryStack(proxy, dingtalk, { RECOVERY_BASELINE: '1ms' });
   });
 
   after(async () => {
@@ -124,13 +132,7 @@ describe('scheduled recovery asks the failed list only with reason, under npm st
     proxy = new TcpFaultProxy('127.0.0.1', shared.dynamoDbPort);
     await proxy.up();
     dingtalk = await new DingTalkOpenApiStandIn({ ...APP, pageSize: 200 }).start();
-    stack = await startLocalStack({
-      DYNAMODB_ENDPOINT: proxy.url,
-      LOCAL_STREAMS: 'off',
-      DINGTALK_API_BASE: dingtalk.baseUrl,
-      DINGTALK_APP_KEY: APP.appKey,
-      DINGTALK_APP_SECRET: APP.appSecret,
-    });
+    stack = await recoveryStack(proxy, dingtalk);
     // A journal table other tests wrote asking rows into: start from a deployment that never asked.
     const client = createDynamoDbDocumentClient({
       region: 'us-east-1',

@@ -180,44 +180,40 @@ describe('the callback remembers its own failures (lib/core/ingest.ts with OwnFa
     };
   }
 
-  it('GIVEN the store down WHEN a push gets 503 THEN no note can be written; the next push that is stored writes it', async () => {
+  /** The ingest with failure memory over in-memory stores, on a clock the test moves. */
+  function callback() {
     const store = new InMemoryEventStore();
     const journal = new InMemoryRecoveryJournal();
-    let clock = T0;
+    const clock = { now: T0 };
     const ingest = createIngest({
       crypto,
       store,
       logger: new RecordingLogger(),
-      now: () => clock,
+      now: () => clock.now,
       maxBodyBytes: 1 << 20,
       failures: new OwnFailureMemory(journal.notes, new RecordingLogger()),
     });
+    return { store, journal, clock, ingest };
+  }
+
+  it('GIVEN the store down WHEN a push gets 503 THEN no note can be written; the next push that is stored writes it', async () => {
+    const { store, journal, clock, ingest } = callback();
     store.faults.failNext(1);
     journal.faults.failNext(100); // the journal lives in the same store: down too
     expect((await ingest(push('e1'))).statusCode).to.equal(503);
     expect(journal.asking.lastFailureAt).to.equal(undefined);
 
     journal.faults.failNext(0);
-    clock = T0 + MINUTE;
+    clock.now = T0 + MINUTE;
     expect((await ingest(push('e2'))).statusCode).to.equal(200);
     expect(journal.asking.lastFailureAt).to.equal(T0);
   });
 
   it('GIVEN an answer later than DingTalk’s 1500 ms WHEN answered THEN the push is noted as one DingTalk may list', async () => {
-    const store = new InMemoryEventStore();
-    const journal = new InMemoryRecoveryJournal();
-    let clock = T0;
+    const { store, journal, clock, ingest } = callback();
     store.beforePut = () => {
-      clock += 1600;
+      clock.now += 1600;
     };
-    const ingest = createIngest({
-      crypto,
-      store,
-      logger: new RecordingLogger(),
-      now: () => clock,
-      maxBodyBytes: 1 << 20,
-      failures: new OwnFailureMemory(journal.notes, new RecordingLogger()),
-    });
     expect((await ingest(push('slow'))).statusCode).to.equal(200);
     expect(journal.asking.lastFailureAt).to.equal(T0 + 1600);
   });

@@ -21,13 +21,7 @@ export function awsDeliveryRetry(env: Env): (remainingMs: () => number) => Promi
     if (!settings.forwarding) return undefined; // forwarding is off: nothing to retry
     const client = backgroundDynamoDbClient(settings.dynamoDb);
     return {
-      forwarding: dynamoDbForwarding(
-        client,
-        settings.eventsTable,
-        settings.forwarding,
-        logger,
-        settings.retention,
-      ),
+      forwarding: dynamoDbForwarding(client, { ...settings, forwarding: settings.forwarding }, logger),
       reserveMs: attemptLease(settings.forwarding.forward.timeoutMs),
     };
   });

@@ -19,17 +19,16 @@ export function backgroundDynamoDbClient(settings: DynamoDbSettings): DynamoDBDo
 /** Forwarding on DynamoDB, as the table-change consumer and the retry function both use it. */
 export function dynamoDbForwarding(
   client: DynamoDBDocumentClient,
-  eventsTable: string,
-  settings: ForwardingSettings,
+  settings: { eventsTable: string; forwarding: ForwardingSettings; retention: Retention },
   logger: Logger,
-  retention: Retention,
 ) {
+  const { eventsTable, forwarding, retention } = settings;
   return createForwarding({
-    deliveries: new DynamoDbDeliveryStore(client, settings.deliveriesTable, retention.eventsDays),
+    deliveries: new DynamoDbDeliveryStore(client, forwarding.deliveriesTable, retention.eventsDays),
     events: new DynamoDbEventStore(client, eventsTable, retention.eventsDays),
-    forwarder: new StandardWebhookForwarder(settings.forward),
-    schedule: settings.forward.schedule,
-    attemptLeaseMs: attemptLease(settings.forward.timeoutMs),
+    forwarder: new StandardWebhookForwarder(forwarding.forward),
+    schedule: forwarding.forward.schedule,
+    attemptLeaseMs: attemptLease(forwarding.forward.timeoutMs),
     logger,
     now: Date.now,
   });

@@ -33,13 +33,7 @@ export function awsTableChangeConsumer(
       approvals: new DynamoDbApprovalStore(client, settings.approvalsTable, settings.retention.approvalsDays),
       ...(settings.forwarding
         ? {
-            forwarding: dynamoDbForwarding(
-              client,
-              settings.eventsTable,
-              settings.forwarding,
-              logger,
-              settings.retention,
-            ),
+            forwarding: dynamoDbForwarding(client, { ...settings, forwarding: settings.forwarding }, logger),
           }
         : {}),
       logger,
