@@ -1,30 +1,21 @@
 import TableStore from 'tablestore';
-import type { Client, Columns, Row } from 'tablestore';
+import type { Client, Columns } from 'tablestore';
 import type { Delivery, DeliveryStatus, DeliveryStore } from '../core/forwarding';
 import { newestFirst } from '../core/listing';
-import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
+import { isConditionCheckFailure, rowColumns } from './tablestore-client';
+import { TablestoreEntries } from './tablestore-entries';
 
 /**
- * Index entries live in the deliveries table itself, under keys no event id takes (they start with `~`,
- * which sorts after the letters, digits and `sha256:` ids events have):
+ * The deliveries' index entries (tablestore-entries.ts):
  *   `~due|<nextAttemptAt>|<eventId>`            one per pending record: what a retry run reads;
  *   `~status|<status>|<receivedAt>|<eventId>`   one per record: what `deliveries --status` reads.
- * Tablestore orders rows by primary key only, and a global secondary index on a table with a time to
- * live needs `allow_update = false` and predefined columns the SDK cannot add to an existing table; these
- * entries need neither, cost a retry run what is due (not what was ever stored) and expire with the
- * table's time to live like the records.
+ * A retry run and a listing cost what they return, not what was ever stored.
  */
 const DUE = '~due|';
 const STATUS = '~status|';
 /** Written once the entries of records stored before the entries existed have been added. */
 const INDEXED_MARKER = '~indexed|v1';
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
-/**
- * An entry that matches no record is a writer's, between writing its entries and its record, or left by
- * a writer that died there. Readers skip it, and remove it once it is older than any write takes.
- */
-const STALE_ENTRY_MS = 5 * 60_000;
-const PAGE = 100;
 
 /**
  * Delivery records in Tablestore, one row per eventId, written conditionally like the DynamoDB store
@@ -34,17 +25,19 @@ const PAGE = 100;
  * dies leaves at most an extra entry, never a missing one.
  */
 export class TablestoreDeliveryStore implements DeliveryStore {
-  private indexed = false;
+  private readonly entries: TablestoreEntries<Delivery>;
 
   constructor(
     private readonly client: Client,
     private readonly tableName: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.entries = new TablestoreEntries(client, tableName, { entriesOf, recordFrom: deliveryFrom }, now);
+  }
 
   async create(initial: Delivery): Promise<boolean> {
     if (await this.get(initial.eventId)) return false;
-    await this.putEntries(entriesOf(initial));
+    await this.entries.put(entriesOf(initial).map((key) => ({ key, eventId: initial.eventId })));
     try {
       await this.client.putRow({
         tableName: this.tableName,
@@ -55,7 +48,7 @@ export class TablestoreDeliveryStore implements DeliveryStore {
       return true;
     } catch (error) {
       if (!isConditionCheckFailure(error)) throw error;
-      await this.removeEntriesNotOf(entriesOf(initial), await this.get(initial.eventId));
+      await this.entries.removeAllBut(entriesOf(initial), await this.get(initial.eventId));
       return false;
     }
   }
@@ -65,7 +58,9 @@ export class TablestoreDeliveryStore implements DeliveryStore {
     if (!current || current.revision !== next.revision - 1) return false;
     const before = entriesOf(current);
     const after = entriesOf(next);
-    await this.putEntries(after.filter((key) => !before.includes(key)));
+    await this.entries.put(
+      after.filter((key) => !before.includes(key)).map((key) => ({ key, eventId: next.eventId })),
+    );
     try {
       await this.client.putRow({
         tableName: this.tableName,
@@ -83,10 +78,10 @@ export class TablestoreDeliveryStore implements DeliveryStore {
       });
     } catch (error) {
       if (!isConditionCheckFailure(error)) throw error;
-      await this.removeEntriesNotOf(after, await this.get(next.eventId));
+      await this.entries.removeAllBut(after, await this.get(next.eventId));
       return false;
     }
-    await this.removeEntries(before.filter((key) => !after.includes(key)));
+    await this.entries.remove(before.filter((key) => !after.includes(key)));
     return true;
   }
 
@@ -109,14 +104,14 @@ export class TablestoreDeliveryStore implements DeliveryStore {
       condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
       primaryKey: [{ eventId }],
     });
-    await this.removeEntries(entriesOf(current));
+    await this.entries.remove(entriesOf(current));
   }
 
   /** Reads the due entries up to `now` in time order, and the records they name. */
   async due(now: string, limit: number): Promise<Delivery[]> {
-    await this.ensureIndexed();
+    await this.entries.ensureIndexed(INDEXED_MARKER);
     const due: Delivery[] = [];
-    for await (const delivery of this.recordsOfEntries(
+    for await (const delivery of this.entries.records(
       DUE,
       `${DUE}${now}~`,
       'forward',
@@ -131,13 +126,13 @@ export class TablestoreDeliveryStore implements DeliveryStore {
 
   /** Newest received first, by the status entries: reads about what it returns. */
   async list(query: { status?: DeliveryStatus; since?: string; limit: number }): Promise<Delivery[]> {
-    await this.ensureIndexed();
+    await this.entries.ensureIndexed(INDEXED_MARKER);
     const statuses = query.status === undefined ? STATUSES : [query.status];
     const found: Delivery[] = [];
     for (const status of statuses) {
       const prefix = `${STATUS}${status}|`;
       let ofStatus = 0;
-      const entries = this.recordsOfEntries(
+      const entries = this.entries.records(
         `${prefix}~`,
         `${prefix}${query.since ?? ''}`,
         'backward',
@@ -150,156 +145,6 @@ export class TablestoreDeliveryStore implements DeliveryStore {
     }
     return newestFirst(found, (delivery) => delivery.receivedAt).slice(0, query.limit);
   }
-
-  /**
-   * The records a range of entries names, in the range's order, each checked against its entry: an
-   * entry its record no longer matches is skipped, and removed once it is stale.
-   */
-  private async *recordsOfEntries(
-    start: string,
-    end: string,
-    direction: 'forward' | 'backward',
-    wanted: () => number,
-  ): AsyncGenerator<Delivery> {
-    for await (const page of this.entryPages(start, end, direction, wanted)) {
-      const records = await this.getMany(page.map((entry) => entry.eventId));
-      const stale: string[] = [];
-      for (const entry of page) {
-        const record = records.get(entry.eventId);
-        if (record && entriesOf(record).includes(entry.key)) {
-          yield record;
-          continue;
-        }
-        if (this.now() - entry.writtenAt > STALE_ENTRY_MS) stale.push(entry.key);
-      }
-      await this.removeEntries(stale);
-    }
-  }
-
-  private async *entryPages(
-    start: string,
-    end: string,
-    direction: 'forward' | 'backward',
-    wanted: () => number,
-  ): AsyncGenerator<Array<{ key: string; eventId: string; writtenAt: number }>> {
-    let from: string = start;
-    for (;;) {
-      const page = await this.client.getRange({
-        tableName: this.tableName,
-        direction: direction === 'forward' ? TableStore.Direction.FORWARD : TableStore.Direction.BACKWARD,
-        inclusiveStartPrimaryKey: [{ eventId: from }],
-        exclusiveEndPrimaryKey: [{ eventId: end }],
-        // Pages as large as what is still wanted: a listing of 20 reads about 20 entries.
-        limit: Math.max(1, Math.min(PAGE, wanted())),
-        maxVersions: 1,
-      });
-      const entries = page.rows.map((row: Row) => {
-        const columns = rowColumns(row.attributes);
-        return {
-          key: String(row.primaryKey?.[0]?.value ?? ''),
-          eventId: String(columns.eventId ?? ''),
-          writtenAt: Number(columns.writtenAt ?? 0),
-        };
-      });
-      if (entries.length > 0) yield entries;
-      const next = page.nextStartPrimaryKey?.[0]?.value;
-      if (typeof next !== 'string') return;
-      from = next;
-    }
-  }
-
-  private async getMany(eventIds: readonly string[]): Promise<Map<string, Delivery>> {
-    const found = new Map<string, Delivery>();
-    if (eventIds.length === 0) return found;
-    const answer = await this.client.batchGetRow({
-      tables: [
-        {
-          tableName: this.tableName,
-          primaryKey: [...new Set(eventIds)].map((eventId) => [{ eventId }]),
-          maxVersions: 1,
-        },
-      ],
-    });
-    for (const row of answer.tables.flat()) {
-      if (!row.isOk) throw new Error(`BatchGetRow: ${row.errorCode ?? 'error'} ${row.errorMessage ?? ''}`);
-      const key = row.primaryKey?.[0]?.value;
-      if (typeof key !== 'string') continue;
-      found.set(key, deliveryFrom(key, rowColumns(row.attributes ?? [])));
-    }
-    return found;
-  }
-
-  private async putEntries(keys: readonly string[]): Promise<void> {
-    const writtenAt = TableStore.Long.fromNumber(this.now());
-    await this.batchWrite(
-      keys.map((key) => ({
-        type: 'PUT',
-        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ eventId: key }],
-        attributeColumns: [{ eventId: eventIdOfEntry(key) }, { writtenAt }],
-      })),
-    );
-  }
-
-  private async removeEntries(keys: readonly string[]): Promise<void> {
-    await this.batchWrite(
-      keys.map((key) => ({
-        type: 'DELETE',
-        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ eventId: key }],
-      })),
-    );
-  }
-
-  /** After a lost race: the entries this writer added that the record (as it now is) does not have. */
-  private async removeEntriesNotOf(written: readonly string[], record: Delivery | undefined): Promise<void> {
-    const kept = record ? entriesOf(record) : [];
-    await this.removeEntries(written.filter((key) => !kept.includes(key)));
-  }
-
-  private async batchWrite(rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-    for (let at = 0; at < rows.length; at += 200) {
-      const answer = await this.client.batchWriteRow({
-        tables: [{ tableName: this.tableName, rows: rows.slice(at, at + 200) }],
-      });
-      const refused = answer.tables.find((row) => !row.isOk);
-      if (refused)
-        throw new Error(`BatchWriteRow: ${refused.errorCode ?? 'error'} ${refused.errorMessage ?? ''}`);
-    }
-  }
-
-  /**
-   * Records stored before the entries existed (an older version's table) get theirs once: a full read,
-   * the only one this store makes, after which a marker row says it is done.
-   */
-  private async ensureIndexed(): Promise<void> {
-    if (this.indexed) return;
-    const { row } = await this.client.getRow({
-      tableName: this.tableName,
-      primaryKey: [{ eventId: INDEXED_MARKER }],
-      maxVersions: 1,
-    });
-    if (!row.primaryKey || row.primaryKey.length === 0) {
-      let batch: string[] = [];
-      for await (const stored of allRows(this.client, this.tableName, 'eventId')) {
-        const eventId = String(stored.primaryKey?.[0]?.value ?? '');
-        if (eventId.startsWith('~')) continue;
-        batch.push(...entriesOf(deliveryFrom(eventId, rowColumns(stored.attributes))));
-        if (batch.length >= 200) {
-          await this.putEntries(batch);
-          batch = [];
-        }
-      }
-      await this.putEntries(batch);
-      await this.client.putRow({
-        tableName: this.tableName,
-        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ eventId: INDEXED_MARKER }],
-        attributeColumns: [{ writtenAt: TableStore.Long.fromNumber(this.now()) }],
-      });
-    }
-    this.indexed = true;
-  }
 }
 
 /** The index entries a record has in its current state. */
@@ -308,12 +153,6 @@ function entriesOf(delivery: Delivery): string[] {
   if (delivery.status === 'pending' && delivery.nextAttemptAt !== undefined)
     entries.push(`${DUE}${delivery.nextAttemptAt}|${delivery.eventId}`);
   return entries;
-}
-
-function eventIdOfEntry(key: string): string {
-  // The event id is what follows the last `|` the entry's own fields put there; ids may hold `|` too.
-  const fields = key.startsWith(DUE) ? 2 : 3;
-  return key.split('|').slice(fields).join('|');
 }
 
 function columnsOf(delivery: Delivery): Columns {
