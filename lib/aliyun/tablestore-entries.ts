@@ -108,7 +108,12 @@ export class TablestoreEntries<T> {
       for await (const stored of allRows(this.client, this.tableName, 'eventId')) {
         const eventId = String(stored.primaryKey?.[0]?.value ?? '');
         if (isEntryKey(eventId)) continue;
-        const record = this.rules.recordFrom(eventId, rowColumns(stored.attributes));
+        let record: T;
+        try {
+          record = this.rules.recordFrom(eventId, rowColumns(stored.attributes));
+        } catch {
+          continue; // a row that is no record (malformed): nothing to list it by
+        }
         batch.push(...this.rules.entriesOf(record).map((key) => ({ key, eventId })));
         if (batch.length >= 200) {
           await this.put(batch);

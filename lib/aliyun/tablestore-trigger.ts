@@ -1,6 +1,7 @@
 import { Decoder } from 'cbor-x';
 import type { TableChange } from '../core/table-change-batch';
 import { storedEventFrom } from '../core/stored-event';
+import { ENTRY_PREFIX } from './tablestore-entries';
 
 /**
  * The Tablestore trigger's payload (CBOR, docs/platform-notes.md): `{Version:"Sync-v1", Records:[{Type,
@@ -29,8 +30,11 @@ export function decodeTablestoreRecords(payload: Buffer | Uint8Array): Tablestor
 
 /** An events-table row change as what the batch policy needs: an event, a skip, or a malformed row. */
 function streamEntryFromRecord(record: TablestoreChangeRecord): TableChange {
-  // The events table is append-only: updates and deletes are not new events.
+  // Events are written once: updates and deletes (a purge, the table's time to live) are not new events,
+  // and rows under `~` are the table's own listing entries (tablestore-entries.ts), not events.
   if (record.Type !== 'PutRow') return { kind: 'skip' };
+  const key = record.PrimaryKey[0]?.Value;
+  if (typeof key === 'string' && key.startsWith(ENTRY_PREFIX)) return { kind: 'skip' };
   let columns: Record<string, unknown> = {};
   try {
     columns = recordColumns(record);

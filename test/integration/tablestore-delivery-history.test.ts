@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createTablestoreClient } from '../../lib/aliyun/tablestore-client';
 import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
+import { eventRowColumns } from '../../lib/aliyun/tablestore-event-row';
+import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
 import type { Delivery } from '../../lib/core/forwarding';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
 
@@ -25,7 +27,7 @@ function olderRow(index: number, status: 'delivered' | 'pending' | 'failed') {
   ] as [string, Record<string, string | number>];
 }
 
-describe('Tablestore deliveries over a long history (wire-level loopback fake, rows read counted by the fake)', function () {
+describe('Tablestore deliveries and events over a long history (wire-level loopback fake, rows read counted by the fake)', function () {
   this.timeout(120_000);
   let fake: TablestoreWireFake;
   const client = () =>
@@ -40,7 +42,7 @@ describe('Tablestore deliveries over a long history (wire-level loopback fake, r
     fake = await new TablestoreWireFake({
       instance: 'fake-instance',
       ...CREDENTIALS,
-      tables: { deliveries: 'eventId' },
+      tables: { deliveries: 'eventId', events: 'eventId' },
     }).start();
   });
   afterEach(() => fake.stop());
@@ -135,5 +137,42 @@ describe('Tablestore deliveries over a long history (wire-level loopback fake, r
     await store.due(NOW, 10);
     expect(fake.rawRow('deliveries', '~due|2026-11-30T10:30:00.000Z|moved-on')).to.equal(undefined);
     expect(await store.get('moved-on')).to.deep.equal(record);
+  });
+
+  it(`GIVEN ${HISTORY} events of two types WHEN 20 of one type, and 20 of any, are listed THEN the newest come back and about 40 rows are read each`, async () => {
+    const store = new TablestoreEventStore(client(), 'events');
+    const events = Array.from({ length: HISTORY }, (_, n) => ({
+      eventId: `event-${String(n).padStart(6, '0')}`,
+      eventType: n % 2 === 0 ? 'bpms_instance_change' : 'user_add_org',
+      receivedAt: new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString(),
+      ownerKey: 'dingcorp',
+      payload: '{}',
+    }));
+    // The rows as the callback writes them; their entries come from the one-time build (an older table).
+    fake.seed(
+      'events',
+      events.map((event) => [event.eventId, Object.fromEntries(eventRowColumns(event))]),
+    );
+    await store.list({ limit: 1 });
+    fake.resetRowsRead();
+
+    const typed = await store.list({ eventType: 'user_add_org', limit: 20 });
+    expect(typed.map((e) => e.eventId)).to.deep.equal(
+      events
+        .filter((e) => e.eventType === 'user_add_org')
+        .map((e) => e.eventId)
+        .reverse()
+        .slice(0, 20),
+    );
+    expect(fake.rowsReadFrom('events')).to.be.at.most(41);
+    fake.resetRowsRead();
+    const any = await store.list({ since: events[HISTORY - 30]!.receivedAt, limit: 20 });
+    expect(any.map((e) => e.eventId)).to.deep.equal(
+      events
+        .map((e) => e.eventId)
+        .reverse()
+        .slice(0, 20),
+    );
+    expect(fake.rowsReadFrom('events')).to.be.at.most(40);
   });
 });

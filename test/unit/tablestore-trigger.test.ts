@@ -49,6 +49,17 @@ describe('Tablestore trigger payload (CBOR)', () => {
     });
   });
 
+  it('GIVEN the PutRow of a listing entry (a `~time|…` row the consumer itself wrote) WHEN decoded THEN a skip, neither an event nor a malformed row to park', () => {
+    const listing = {
+      Type: 'PutRow',
+      PrimaryKey: [{ ColumnName: 'eventId', Value: '~time|2026-11-26T00:00:00.000Z|e1' }],
+      Columns: [{ Type: 'Put', ColumnName: 'eventId', Value: 'e1' }],
+    };
+    expect(decodeTablestoreTrigger(encode({ Version: 'Sync-v1', Records: [listing] }))).to.deep.equal([
+      { kind: 'skip' },
+    ]);
+  });
+
   it('GIVEN JSON instead of CBOR, or CBOR without Records WHEN decoded THEN it is refused', () => {
     expect(() => decodeTablestoreTrigger(Buffer.from(JSON.stringify({ Records: [] })))).to.throw();
     expect(() => decodeTablestoreTrigger(encode({ Version: 'Sync-v1' }))).to.throw(

@@ -8,7 +8,9 @@ import { loadAliyunTableChangeSettings } from '../aliyun-settings';
 import type { FcContext } from '../fc-context';
 import { remainingMsFor } from '../fc-context';
 import { TablestoreApprovalStore } from '../tablestore-approval-store';
+import { TablestoreEventStore } from '../tablestore-event-store';
 import { TablestoreParkingStore } from '../tablestore-parking-store';
+import type { StoredEvent } from '../../core/stored-event';
 import { decodeTablestoreTrigger } from '../tablestore-trigger';
 import { perTablestoreClient, tablestoreForwarding } from './parts';
 
@@ -28,8 +30,9 @@ export function aliyunTableChangeConsumer(
   const forwarder = settings.forwarding
     ? new StandardWebhookForwarder(settings.forwarding.forward)
     : undefined;
-  const assemble = perTablestoreClient(settings.tablestore, (client) => ({
-    process: createStoredEventProcessor({
+  const assemble = perTablestoreClient(settings.tablestore, (client) => {
+    const events = new TablestoreEventStore(client, settings.eventsTable);
+    const processEvent = createStoredEventProcessor({
       approvals: new TablestoreApprovalStore(client, settings.approvalsTable),
       ...(settings.forwarding && forwarder
         ? {
@@ -43,9 +46,16 @@ export function aliyunTableChangeConsumer(
           }
         : {}),
       logger,
-    }),
-    parking: new TablestoreParkingStore(client, settings.parkedTable),
-  }));
+    });
+    return {
+      // The callback's row gets its listing entries here, so its own write stays one PutRow.
+      process: async (event: StoredEvent, options?: { attemptNow?: boolean }) => {
+        await events.index(event);
+        await processEvent(event, options);
+      },
+      parking: new TablestoreParkingStore(client, settings.parkedTable),
+    };
+  });
   // A forward attempt takes at most FORWARD_TIMEOUT_MS; keep room for it and the stores' own timeouts.
   const attemptReserveMs = attemptReserve(settings.forwarding?.forward.timeoutMs);
 
