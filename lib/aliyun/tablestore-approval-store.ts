@@ -5,7 +5,25 @@ import type { Approval, ApprovalChange, ApprovalState, InstanceStatus } from '..
 import { mergeApproval } from '../core/approval-projection';
 import type { ApprovalStore } from '../core/approval-projection';
 import { newestFirst } from '../core/listing';
-import { allRows, isConditionCheckFailure, rowColumns } from './tablestore-client';
+import { isConditionCheckFailure, rowColumns } from './tablestore-client';
+import { TablestoreEntries } from './tablestore-entries';
+
+/**
+ * The listing entries (tablestore-entries.ts): `~status|<status>|<createTime, 15 digits>|<id>`, one per
+ * instance, so `approvals --status S --limit N` reads about N rows however many instances are kept.
+ */
+const STATUS = '~status|';
+const INDEXED_MARKER = '~indexed|v1';
+const STATUSES: readonly InstanceStatus[] = ['RUNNING', 'COMPLETED', 'TERMINATED'];
+
+function entriesOf(approval: Approval): string[] {
+  const created = String(approval.createTime ?? 0).padStart(15, '0');
+  return [`${STATUS}${approval.status}|${created}|${approval.processInstanceId}`];
+}
+
+function approvalFrom(columns: Record<string, unknown>): Approval {
+  return (JSON.parse(String(columns.state)) as ApprovalState).approval;
+}
 
 /** Attempts when concurrent writers keep changing the row under us (each attempt is one read + one write). */
 const MAX_ATTEMPTS = 20;
@@ -18,10 +36,21 @@ const MAX_ATTEMPTS = 20;
  * A lost race re-reads and folds again, so the result is the pure fold whatever the order or repeats.
  */
 export class TablestoreApprovalStore implements ApprovalStore {
+  private readonly entries: TablestoreEntries<Approval>;
+
   constructor(
     private readonly client: Client,
     private readonly tableName: string,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.entries = new TablestoreEntries(
+      client,
+      tableName,
+      { entriesOf, recordFrom: (_key, columns) => approvalFrom(columns) },
+      now,
+      'processInstanceId',
+    );
+  }
 
   async apply(change: ApprovalChange): Promise<void> {
     const primaryKey = [{ processInstanceId: change.processInstanceId }];
@@ -35,6 +64,13 @@ export class TablestoreApprovalStore implements ApprovalStore {
         { createTime: TableStore.Long.fromNumber(next.approval.createTime ?? 0) },
         { version: TableStore.Long.fromNumber((current?.version ?? 0) + 1) },
       ];
+      const before = current ? entriesOf(current.state.approval) : [];
+      const after = entriesOf(next.approval);
+      await this.entries.put(
+        after
+          .filter((key) => !before.includes(key))
+          .map((key) => ({ key, record: change.processInstanceId })),
+      );
       try {
         if (current) {
           // The whole row again (PutRow, not UpdateRow): the table's time to live expires each cell by
@@ -61,15 +97,20 @@ export class TablestoreApprovalStore implements ApprovalStore {
             attributeColumns: columns,
           });
         }
-        return;
       } catch (error) {
         if (!isConditionCheckFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
         // Someone else wrote first: fold again on top of what they wrote.
+        await this.entries.removeAllBut(after, (await this.read(change.processInstanceId))?.state.approval);
+        continue;
       }
+      await this.entries.remove(before.filter((key) => !after.includes(key)));
+      return;
     }
   }
 
   async erase(processInstanceId: string): Promise<void> {
+    const current = await this.read(processInstanceId);
+    if (current) await this.entries.remove(entriesOf(current.state.approval));
     await this.client.deleteRow({
       tableName: this.tableName,
       condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
@@ -81,14 +122,24 @@ export class TablestoreApprovalStore implements ApprovalStore {
     return (await this.read(processInstanceId))?.state.approval;
   }
 
-  /** A full range read, sorted by createTime: the projection is one small row per instance. */
+  /** Newest created first, by the status entries: reads about `limit` rows per status asked. */
   async list(query: { status?: InstanceStatus; limit: number }): Promise<Approval[]> {
-    const approvals: Approval[] = [];
-    for await (const row of allRows(this.client, this.tableName, 'processInstanceId')) {
-      const approval = (JSON.parse(String(rowColumns(row.attributes).state)) as ApprovalState).approval;
-      if (query.status === undefined || approval.status === query.status) approvals.push(approval);
+    await this.entries.ensureIndexed(INDEXED_MARKER);
+    const found: Approval[] = [];
+    for (const status of query.status === undefined ? STATUSES : [query.status]) {
+      let ofStatus = 0;
+      const prefix = `${STATUS}${status}|`;
+      for await (const approval of this.entries.records(
+        `${prefix}~`,
+        prefix,
+        'backward',
+        () => query.limit - ofStatus,
+      )) {
+        found.push(approval);
+        if (++ofStatus === query.limit) break;
+      }
     }
-    return newestFirst(approvals, (approval) => approval.createTime).slice(0, query.limit);
+    return newestFirst(found, (approval) => approval.createTime).slice(0, query.limit);
   }
 
   private async read(

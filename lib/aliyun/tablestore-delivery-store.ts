@@ -37,7 +37,7 @@ export class TablestoreDeliveryStore implements DeliveryStore {
 
   async create(initial: Delivery): Promise<boolean> {
     if (await this.get(initial.eventId)) return false;
-    await this.entries.put(entriesOf(initial).map((key) => ({ key, eventId: initial.eventId })));
+    await this.entries.put(entriesOf(initial).map((key) => ({ key, record: initial.eventId })));
     try {
       await this.client.putRow({
         tableName: this.tableName,
@@ -59,7 +59,7 @@ export class TablestoreDeliveryStore implements DeliveryStore {
     const before = entriesOf(current);
     const after = entriesOf(next);
     await this.entries.put(
-      after.filter((key) => !before.includes(key)).map((key) => ({ key, eventId: next.eventId })),
+      after.filter((key) => !before.includes(key)).map((key) => ({ key, record: next.eventId })),
     );
     try {
       await this.client.putRow({

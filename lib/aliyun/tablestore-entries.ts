@@ -3,10 +3,10 @@ import type { Client, Row } from 'tablestore';
 import { allRows, rowColumns } from './tablestore-client';
 
 /**
- * Index entries kept in a Tablestore table beside its records (primary key `eventId`), for the orders
+ * Index entries kept in a Tablestore table beside its records (one STRING primary key), for the orders
  * Tablestore cannot read by itself (it orders rows by primary key only). An entry is a row whose key
  * starts with `~` — no event id does: they are DingTalk's ids, `sha256:` digests and approval
- * transitions — and holds the record's `eventId` and when it was written. A global secondary index would
+ * transitions, processInstanceIds — and holds the record's key (`record`) and when it was written. A global secondary index would
  * need, with a table time to live, `allow_update = false` and predefined columns the SDK cannot add to
  * an existing table; entries need neither, and expire with the table's time to live like the records.
  *
@@ -22,7 +22,7 @@ const PAGE = 100;
 export interface EntryRules<T> {
   /** The entries a record has in its current state. */
   entriesOf(record: T): string[];
-  recordFrom(eventId: string, columns: Record<string, unknown>): T;
+  recordFrom(key: string, columns: Record<string, unknown>): T;
 }
 
 export function isEntryKey(key: string): boolean {
@@ -37,16 +37,22 @@ export class TablestoreEntries<T> {
     private readonly tableName: string,
     private readonly rules: EntryRules<T>,
     private readonly now: () => number = Date.now,
+    /** The table's primary key column. */
+    private readonly pk: string = 'eventId',
   ) {}
 
-  async put(entries: ReadonlyArray<{ key: string; eventId: string }>): Promise<void> {
+  private key(value: string): Array<Record<string, string>> {
+    return [{ [this.pk]: value }];
+  }
+
+  async put(entries: ReadonlyArray<{ key: string; record: string }>): Promise<void> {
     const writtenAt = TableStore.Long.fromNumber(this.now());
     await this.batchWrite(
-      entries.map(({ key, eventId }) => ({
+      entries.map(({ key, record }) => ({
         type: 'PUT',
         condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ eventId: key }],
-        attributeColumns: [{ eventId }, { writtenAt }],
+        primaryKey: this.key(key),
+        attributeColumns: [{ record }, { writtenAt }],
       })),
     );
   }
@@ -56,7 +62,7 @@ export class TablestoreEntries<T> {
       keys.map((key) => ({
         type: 'DELETE',
         condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ eventId: key }],
+        primaryKey: this.key(key),
       })),
     );
   }
@@ -78,10 +84,10 @@ export class TablestoreEntries<T> {
     wanted: () => number,
   ): AsyncGenerator<T> {
     for await (const page of this.entryPages(start, end, direction, wanted)) {
-      const records = await this.getMany(page.map((entry) => entry.eventId));
+      const records = await this.getMany(page.map((entry) => entry.record));
       const stale: string[] = [];
       for (const entry of page) {
-        const record = records.get(entry.eventId);
+        const record = records.get(entry.record);
         if (record && this.rules.entriesOf(record).includes(entry.key)) {
           yield record;
           continue;
@@ -100,21 +106,21 @@ export class TablestoreEntries<T> {
     if (this.indexed) return;
     const { row } = await this.client.getRow({
       tableName: this.tableName,
-      primaryKey: [{ eventId: marker }],
+      primaryKey: this.key(marker),
       maxVersions: 1,
     });
     if (!row.primaryKey || row.primaryKey.length === 0) {
-      let batch: Array<{ key: string; eventId: string }> = [];
-      for await (const stored of allRows(this.client, this.tableName, 'eventId')) {
-        const eventId = String(stored.primaryKey?.[0]?.value ?? '');
-        if (isEntryKey(eventId)) continue;
+      let batch: Array<{ key: string; record: string }> = [];
+      for await (const stored of allRows(this.client, this.tableName, this.pk)) {
+        const id = String(stored.primaryKey?.[0]?.value ?? '');
+        if (isEntryKey(id)) continue;
         let record: T;
         try {
-          record = this.rules.recordFrom(eventId, rowColumns(stored.attributes));
+          record = this.rules.recordFrom(id, rowColumns(stored.attributes));
         } catch {
           continue; // a row that is no record (malformed): nothing to list it by
         }
-        batch.push(...this.rules.entriesOf(record).map((key) => ({ key, eventId })));
+        batch.push(...this.rules.entriesOf(record).map((key) => ({ key, record: id })));
         if (batch.length >= 200) {
           await this.put(batch);
           batch = [];
@@ -124,7 +130,7 @@ export class TablestoreEntries<T> {
       await this.client.putRow({
         tableName: this.tableName,
         condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ eventId: marker }],
+        primaryKey: this.key(marker),
         attributeColumns: [{ writtenAt: TableStore.Long.fromNumber(this.now()) }],
       });
     }
@@ -136,14 +142,14 @@ export class TablestoreEntries<T> {
     end: string,
     direction: 'forward' | 'backward',
     wanted: () => number,
-  ): AsyncGenerator<Array<{ key: string; eventId: string; writtenAt: number }>> {
+  ): AsyncGenerator<Array<{ key: string; record: string; writtenAt: number }>> {
     let from: string = start;
     for (;;) {
       const page = await this.client.getRange({
         tableName: this.tableName,
         direction: direction === 'forward' ? TableStore.Direction.FORWARD : TableStore.Direction.BACKWARD,
-        inclusiveStartPrimaryKey: [{ eventId: from }],
-        exclusiveEndPrimaryKey: [{ eventId: end }],
+        inclusiveStartPrimaryKey: this.key(from),
+        exclusiveEndPrimaryKey: this.key(end),
         // Pages as large as what is still wanted: a listing of 20 reads about 20 entries.
         limit: Math.max(1, Math.min(PAGE, wanted())),
         maxVersions: 1,
@@ -152,7 +158,7 @@ export class TablestoreEntries<T> {
         const columns = rowColumns(row.attributes);
         return {
           key: String(row.primaryKey?.[0]?.value ?? ''),
-          eventId: String(columns.eventId ?? ''),
+          record: String(columns.record ?? ''),
           writtenAt: Number(columns.writtenAt ?? 0),
         };
       });
@@ -163,14 +169,14 @@ export class TablestoreEntries<T> {
     }
   }
 
-  private async getMany(eventIds: readonly string[]): Promise<Map<string, T>> {
+  private async getMany(keys: readonly string[]): Promise<Map<string, T>> {
     const found = new Map<string, T>();
-    if (eventIds.length === 0) return found;
+    if (keys.length === 0) return found;
     const answer = await this.client.batchGetRow({
       tables: [
         {
           tableName: this.tableName,
-          primaryKey: [...new Set(eventIds)].map((eventId) => [{ eventId }]),
+          primaryKey: [...new Set(keys)].map((key) => this.key(key)),
           maxVersions: 1,
         },
       ],

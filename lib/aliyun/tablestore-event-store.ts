@@ -44,7 +44,7 @@ export class TablestoreEventStore implements EventStore {
 
   /** Writes the event's listing entries (idempotent): the consumer's step for callback-written rows. */
   async index(event: StoredEvent): Promise<void> {
-    await this.entries.put(entriesOf(event).map((key) => ({ key, eventId: event.eventId })));
+    await this.entries.put(entriesOf(event).map((key) => ({ key, record: event.eventId })));
   }
 
   async put(event: StoredEvent): Promise<PutOutcome> {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createTablestoreClient } from '../../lib/aliyun/tablestore-client';
+import { TablestoreApprovalStore } from '../../lib/aliyun/tablestore-approval-store';
 import { TablestoreDeliveryStore } from '../../lib/aliyun/tablestore-delivery-store';
 import { eventRowColumns } from '../../lib/aliyun/tablestore-event-row';
 import { TablestoreEventStore } from '../../lib/aliyun/tablestore-event-store';
@@ -27,7 +28,7 @@ function olderRow(index: number, status: 'delivered' | 'pending' | 'failed') {
   ] as [string, Record<string, string | number>];
 }
 
-describe('Tablestore deliveries and events over a long history (wire-level loopback fake, rows read counted by the fake)', function () {
+describe('Tablestore deliveries, events and approvals over a long history (wire-level loopback fake, rows read counted by the fake)', function () {
   this.timeout(120_000);
   let fake: TablestoreWireFake;
   const client = () =>
@@ -42,7 +43,7 @@ describe('Tablestore deliveries and events over a long history (wire-level loopb
     fake = await new TablestoreWireFake({
       instance: 'fake-instance',
       ...CREDENTIALS,
-      tables: { deliveries: 'eventId', events: 'eventId' },
+      tables: { deliveries: 'eventId', events: 'eventId', approvals: 'processInstanceId' },
     }).start();
   });
   afterEach(() => fake.stop());
@@ -128,7 +129,7 @@ describe('Tablestore deliveries and events over a long history (wire-level loopb
     await store.create(record);
     // What a dead writer leaves: an entry for a state the record never reached.
     fake.seed('deliveries', [
-      ['~due|2026-11-30T10:30:00.000Z|moved-on', { eventId: 'moved-on', writtenAt: clock }],
+      ['~due|2026-11-30T10:30:00.000Z|moved-on', { record: 'moved-on', writtenAt: clock }],
     ]);
     expect((await store.due(NOW, 10)).map((d) => d.nextAttemptAt)).to.deep.equal([record.nextAttemptAt]);
     expect(fake.rawRow('deliveries', '~due|2026-11-30T10:30:00.000Z|moved-on')).to.not.equal(undefined);
@@ -174,5 +175,41 @@ describe('Tablestore deliveries and events over a long history (wire-level loopb
         .slice(0, 20),
     );
     expect(fake.rowsReadFrom('events')).to.be.at.most(40);
+  });
+
+  it(`GIVEN ${HISTORY} approval instances WHEN 20 completed ones are listed THEN the newest created come back and about 40 rows are read`, async () => {
+    const store = new TablestoreApprovalStore(client(), 'approvals');
+    const approvals = Array.from({ length: HISTORY }, (_, n) => ({
+      processInstanceId: `pi-${String(n).padStart(6, '0')}`,
+      status: n % 3 === 0 ? 'COMPLETED' : 'RUNNING',
+      createTime: Date.parse('2026-01-01T00:00:00Z') + n * 60_000,
+      tasks: {},
+    }));
+    // Rows as an older version wrote them; their entries come from the one-time build.
+    fake.seed(
+      'approvals',
+      approvals.map((approval) => [
+        approval.processInstanceId,
+        {
+          state: JSON.stringify({ approval }),
+          status: approval.status,
+          createTime: approval.createTime,
+          version: 1,
+        },
+      ]),
+    );
+    await store.list({ limit: 1 });
+    fake.resetRowsRead();
+
+    const completed = await store.list({ status: 'COMPLETED', limit: 20 });
+
+    expect(completed.map((a) => a.processInstanceId)).to.deep.equal(
+      approvals
+        .filter((a) => a.status === 'COMPLETED')
+        .map((a) => a.processInstanceId)
+        .reverse()
+        .slice(0, 20),
+    );
+    expect(fake.rowsReadFrom('approvals')).to.be.at.most(40);
   });
 });
