@@ -53,6 +53,7 @@ export async function stream(options: StreamOptions, env: NodeJS.ProcessEnv): Pr
     ...(settings.backoffMs === undefined ? {} : { backoffMs: settings.backoffMs }),
     ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
     ...(settings.idleMs === undefined ? {} : { idleMs: settings.idleMs }),
+    ...(settings.proxy ? { proxy: settings.proxy } : {}),
   });
   client.start();
   writeHealth();

@@ -1,4 +1,7 @@
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import WebSocket from 'ws';
+import type { ProxySettings } from './proxy';
+import { proxyFor } from './proxy';
 import type { StreamAck, StreamFrame } from './stream-protocol';
 import { ackFrame, openStreamConnection, parseFrame, pingReply } from './stream-protocol';
 
@@ -33,6 +36,8 @@ export interface StreamClientOptions {
   /** A connection up this long resets the backoff (default 60 s). */
   stableMs?: number;
   random?: () => number;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: the open call and the WebSocket go through it (a CONNECT tunnel). */
+  proxy?: ProxySettings;
 }
 
 export class DingTalkStreamClient {
@@ -107,6 +112,7 @@ export class DingTalkStreamClient {
         clientId: this.options.clientId,
         clientSecret: this.options.clientSecret,
         userAgent: this.options.userAgent,
+        ...(this.options.proxy ? { proxy: this.options.proxy } : {}),
       });
       if (this.stopped) return;
       const url = new URL(endpoint);
@@ -142,7 +148,11 @@ export class DingTalkStreamClient {
 
   private open(url: URL): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000 });
+      const proxy = proxyFor(url, this.options.proxy);
+      const socket = new WebSocket(url, {
+        handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
+        ...(proxy ? { agent: new HttpsProxyAgent(proxy) } : {}),
+      });
       let opened = false;
       let alive = true;
       let replacing = false;

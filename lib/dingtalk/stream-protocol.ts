@@ -4,6 +4,9 @@
  * then one WebSocket `endpoint?ticket=…` whose frames are JSON `{specVersion, type, headers, data}`.
  */
 
+import type { ProxySettings } from './proxy';
+import { proxyFor } from './proxy';
+
 export const DEFAULT_STREAM_API_BASE = 'https://api.dingtalk.com';
 
 export type StreamAck = 'SUCCESS' | 'LATER';
@@ -67,6 +70,13 @@ export function pingReply(frame: StreamFrame): string {
   return JSON.stringify({ code: 200, headers: frame.headers, message: 'OK', data: frame.data });
 }
 
+async function proxiedFetch(proxy: string): Promise<typeof fetch> {
+  const { fetch: undiciFetch, ProxyAgent } = await import('undici');
+  const dispatcher = new ProxyAgent(proxy);
+  return ((input: string, init: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
+}
+
 /** Asks the gateway for a connection: `{endpoint, ticket}`; one ticket opens one connection (~90 s). */
 export async function openStreamConnection(options: {
   baseUrl?: string;
@@ -74,11 +84,15 @@ export async function openStreamConnection(options: {
   clientSecret: string;
   userAgent: string;
   timeoutMs?: number;
+  proxy?: ProxySettings;
 }): Promise<{ endpoint: string; ticket: string }> {
   const url = `${(options.baseUrl ?? DEFAULT_STREAM_API_BASE).replace(/\/+$/, '')}/v1.0/gateway/connections/open`;
+  const proxy = proxyFor(url, options.proxy);
   let response: Response;
   try {
-    response = await fetch(url, {
+    // Through a proxy: undici's own fetch with its ProxyAgent (a CONNECT tunnel), loaded only then.
+    const send = proxy ? await proxiedFetch(proxy) : fetch;
+    response = await send(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({

@@ -2,6 +2,7 @@ import type { AskingPolicy } from '../core/failed-list-asking';
 import { DEFAULT_BASELINE_MS, LISTING_DELAY_MS } from '../core/failed-list-asking';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../core/forwarding';
 import type { Retention } from '../core/retention';
+import type { ProxySettings } from '../dingtalk/proxy';
 import { DEFAULT_RETENTION, MIN_RETENTION_DAYS } from '../core/retention';
 import { AES_KEY_PATTERN } from '../dingtalk/callback-crypto';
 import { WEBHOOK_SECRET_RULE, webhookSigningKey } from '../webhook/webhook-secret';
@@ -62,6 +63,8 @@ export interface StreamModeSettings {
   idleMs?: number;
   /** DINGTALK_STREAM_HEALTH_FILE: where the connector writes its state for a container health check. */
   healthFile?: string;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, when a proxy is set. */
+  proxy?: ProxySettings;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -120,7 +123,9 @@ export function loadStreamModeSettings(env: Env): StreamModeSettings {
     const heartbeatMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_HEARTBEAT_MS', problems);
     const idleMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_IDLE_MS', problems);
     const healthFile = env.DINGTALK_STREAM_HEALTH_FILE?.trim() || undefined;
+    const proxy = readProxySettings(env, problems);
     return {
+      ...(proxy ? { proxy } : {}),
       appKey,
       appSecret,
       ...(baseUrl === undefined ? {} : { baseUrl }),
@@ -324,4 +329,29 @@ export function readRetention(env: Env, problems: string[]): Retention {
     approvalsDays: read('RETENTION_APPROVALS_DAYS', DEFAULT_RETENTION.approvalsDays),
     journalDays: read('RETENTION_JOURNAL_DAYS', DEFAULT_RETENTION.journalDays),
   };
+}
+
+/**
+ * HTTPS_PROXY, HTTP_PROXY, NO_PROXY (or their lower-case forms, which win, as curl reads them): the
+ * proxy Stream Mode's open call and WebSocket go through (lib/dingtalk/proxy.ts).
+ */
+export function readProxySettings(env: Env, problems: string[]): ProxySettings | undefined {
+  const read = (name: string) => (env[name.toLowerCase()] ?? env[name])?.trim() || undefined;
+  const settings: ProxySettings = {};
+  for (const [name, key] of [
+    ['HTTPS_PROXY', 'httpsProxy'],
+    ['HTTP_PROXY', 'httpProxy'],
+  ] as const) {
+    const value = read(name);
+    if (value === undefined) continue;
+    try {
+      if (!/^https?:$/.test(new URL(value).protocol)) throw new Error('not http(s)');
+      settings[key] = value;
+    } catch {
+      problems.push(`${name} must be a proxy URL such as http://proxy.example.com:3128`);
+    }
+  }
+  const noProxy = read('NO_PROXY');
+  if (noProxy !== undefined) settings.noProxy = noProxy;
+  return settings.httpsProxy || settings.httpProxy ? settings : undefined;
 }

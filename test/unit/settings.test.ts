@@ -336,3 +336,25 @@ describe('Alibaba Cloud settings (lib/aliyun/aliyun-settings.ts)', () => {
     );
   });
 });
+
+describe('Stream Mode proxy settings', () => {
+  const stream = { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+  it('GIVEN HTTPS_PROXY, a lower-case https_proxy and NO_PROXY WHEN loaded THEN the lower-case one wins and NO_PROXY is kept', () => {
+    expect(
+      loadStreamModeSettings({
+        ...stream,
+        HTTPS_PROXY: 'http://upper:3128',
+        https_proxy: 'http://lower:3128',
+        NO_PROXY: '.corp',
+      }).proxy,
+    ).to.deep.equal({ httpsProxy: 'http://lower:3128', noProxy: '.corp' });
+    expect(loadStreamModeSettings(stream).proxy).to.equal(undefined);
+  });
+
+  it('GIVEN a proxy that is not an http(s) URL WHEN loaded THEN refused naming the variable, not the value', () => {
+    expect(() => loadStreamModeSettings({ ...stream, HTTPS_PROXY: 'socks5://secret@proxy:1080' }))
+      .to.throw('HTTPS_PROXY must be a proxy URL')
+      .with.property('message')
+      .that.does.not.contain('secret');
+  });
+});

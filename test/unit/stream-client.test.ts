@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { DingTalkStreamClient } from '../../lib/dingtalk/stream-client';
 import type { StreamClientOptions } from '../../lib/dingtalk/stream-client';
+import { proxyFor } from '../../lib/dingtalk/proxy';
 import { DingTalkStreamStandIn } from '../../local-dev/dingtalk-stream-standin';
+import { ConnectProxyStandIn } from '../support/connect-proxy';
 
 const APP = { clientId: 'dingstreamkey', clientSecret: 'stream-secret' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,6 +38,41 @@ describe('Stream Mode client (lib/dingtalk/stream-client.ts) against the loopbac
     await client?.stop();
     client = undefined;
     await standIn.stop();
+  });
+
+  for (const [name, noProxy, tunnelled] of [
+    ['GIVEN HTTP_PROXY', undefined, true],
+    ['GIVEN HTTP_PROXY and NO_PROXY naming the gateway’s host', 'localhost, 127.0.0.1', false],
+  ] as const) {
+    it(`${name} WHEN connecting THEN the open call and the WebSocket ${tunnelled ? 'both go through CONNECT tunnels to the gateway' : 'go direct'} and the connection is up (a loopback CONNECT proxy stand-in)`, async () => {
+      const proxy = await new ConnectProxyStandIn().start();
+      try {
+        start({ proxy: { httpProxy: proxy.url, ...(noProxy ? { noProxy } : {}) } });
+        for (let waited = 0; !statuses.includes('connected') && waited < 5_000; waited += 50) await sleep(50);
+        expect(statuses).to.include('connected');
+        const gateway = new URL(standIn.baseUrl).host;
+        expect(proxy.tunnels.filter((target) => target === gateway)).to.have.length(tunnelled ? 2 : 0);
+      } finally {
+        await client?.stop();
+        client = undefined;
+        await proxy.stop();
+      }
+    });
+  }
+
+  it('GIVEN NO_PROXY entries WHEN a URL is matched THEN names, subdomains, ports and * as curl reads them', () => {
+    const settings = {
+      httpsProxy: 'http://proxy:3128',
+      noProxy: '.internal.example, api.corp:8443, 10.0.0.1',
+    };
+    expect(proxyFor('https://api.dingtalk.com/v1.0', settings)).to.equal('http://proxy:3128');
+    expect(proxyFor('https://a.internal.example/', settings)).to.equal(undefined);
+    expect(proxyFor('https://internal.example/', settings)).to.equal(undefined);
+    expect(proxyFor('https://api.corp:8443/', settings)).to.equal(undefined);
+    expect(proxyFor('https://api.corp/', settings)).to.equal('http://proxy:3128');
+    expect(proxyFor('wss://10.0.0.1/', settings)).to.equal(undefined);
+    expect(proxyFor('http://api.dingtalk.com/', settings)).to.equal(undefined); // no HTTP_PROXY set
+    expect(proxyFor('https://x.y/', { ...settings, noProxy: '*' })).to.equal(undefined);
   });
 
   it('GIVEN a gateway that accepts the TCP connection and never answers the upgrade WHEN connecting THEN the handshake times out and a new ticket is asked for, again and again', async () => {
