@@ -14,6 +14,7 @@ import type { Delivery, DeliveryStore } from '../lib/core/forwarding';
 import { attemptLease, createForwarding } from '../lib/core/forwarding';
 import type { Logger } from '../lib/core/logger';
 import type { EventStore, StoredEvent } from '../lib/core/stored-event';
+import { StandardWebhookForwarder } from '../lib/webhook/standard-webhook-forwarder';
 import { LOCAL_DELIVERIES_TABLE, LOCAL_EVENTS_TABLE } from '../local-dev/dev-credentials';
 import { startDynamoDbLocal } from '../local-dev/dynamodb-local';
 import { freePort } from '../local-dev/local-stack';
@@ -107,7 +108,7 @@ async function measure(
   const forwarding = createForwarding({
     deliveries,
     events,
-    forwarder: new (await import('../lib/webhook/standard-webhook-forwarder')).StandardWebhookForwarder({
+    forwarder: new StandardWebhookForwarder({
       url,
       secret: SECRET,
       timeoutMs: 3000,

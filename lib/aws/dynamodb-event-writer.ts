@@ -1,13 +1,10 @@
-import type { AwsJsonClientOptions } from './signed-json-client';
-import { AwsJsonClient, AwsRequestError } from './signed-json-client';
+import type { AwsJsonClient, DynamoDbJsonClientOptions } from './signed-json-client';
+import { AwsRequestError, dynamoDbJsonClient } from './signed-json-client';
 import type { EventWriter, PutOutcome, StoredEvent } from '../core/stored-event';
 import { DEFAULT_RETENTION } from '../core/retention';
 import { eventItems, PUT_IF_ABSENT } from './events-table-item';
 
-export type DynamoDbEventWriterOptions = Omit<
-  AwsJsonClientOptions,
-  'service' | 'targetPrefix' | 'contentType'
-> & {
+export type DynamoDbEventWriterOptions = DynamoDbJsonClientOptions & {
   tableName: string;
   /** Retention of events in days (lib/core/retention.ts): the items' time to live; default 90. */
   eventsDays?: number;
@@ -23,12 +20,7 @@ export class DynamoDbEventWriter implements EventWriter {
 
   constructor(private readonly options: DynamoDbEventWriterOptions) {
     const { tableName: _table, eventsDays: _days, ...clientOptions } = options;
-    this.client = new AwsJsonClient({
-      ...clientOptions,
-      service: 'dynamodb',
-      targetPrefix: 'DynamoDB_20120810',
-      contentType: 'application/x-amz-json-1.0',
-    });
+    this.client = dynamoDbJsonClient(clientOptions);
   }
 
   async put(event: StoredEvent): Promise<PutOutcome> {

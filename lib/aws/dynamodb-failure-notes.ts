@@ -1,12 +1,9 @@
 import type { FailureNotes } from '../core/failed-list-asking';
 import { FAILURE_NOTE_ROW } from '../core/failed-list-asking';
-import type { AwsJsonClientOptions } from './signed-json-client';
-import { AwsJsonClient, AwsRequestError } from './signed-json-client';
+import type { AwsJsonClient, DynamoDbJsonClientOptions } from './signed-json-client';
+import { AwsRequestError, dynamoDbJsonClient } from './signed-json-client';
 
-export type DynamoDbFailureNotesOptions = Omit<
-  AwsJsonClientOptions,
-  'service' | 'targetPrefix' | 'contentType'
-> & { journalTable: string };
+export type DynamoDbFailureNotesOptions = DynamoDbJsonClientOptions & { journalTable: string };
 
 /**
  * The AWS callback's note of its own failure: one item of the recovery journal table, by a signed PutItem
@@ -18,12 +15,8 @@ export class DynamoDbFailureNotes implements FailureNotes {
 
   constructor(private readonly options: DynamoDbFailureNotesOptions) {
     const { journalTable: _table, ...clientOptions } = options;
-    this.client = new AwsJsonClient({
-      ...clientOptions,
-      service: 'dynamodb',
-      targetPrefix: 'DynamoDB_20120810',
-      contentType: 'application/x-amz-json-1.0',
-    });
+    // Its own keep-alive connection, opened on the first note only (a failure), never on a quiet path.
+    this.client = dynamoDbJsonClient(clientOptions);
   }
 
   async note(atMs: number): Promise<void> {

@@ -231,3 +231,19 @@ export function credentialsFromEnv(local: boolean): AwsCredentials {
   const sessionToken = process.env.AWS_SESSION_TOKEN;
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
+
+/** Options of a DynamoDB JSON client: everything but what DynamoDB fixes. */
+export type DynamoDbJsonClientOptions = Omit<
+  AwsJsonClientOptions,
+  'service' | 'targetPrefix' | 'contentType'
+>;
+
+/** The signed JSON client for DynamoDB's API (the callback's writers; no SDK in its bundle). */
+export function dynamoDbJsonClient(options: DynamoDbJsonClientOptions): AwsJsonClient {
+  return new AwsJsonClient({
+    ...options,
+    service: 'dynamodb',
+    targetPrefix: 'DynamoDB_20120810',
+    contentType: 'application/x-amz-json-1.0',
+  });
+}

@@ -91,10 +91,6 @@ function ofCorp(event: StoredEvent, corpId: string): boolean {
   }
 }
 
-function instanceOf(event: StoredEvent): string | undefined {
-  return event.processInstanceId;
-}
-
 export async function planPurge(subject: PurgeSubject, deps: PurgeDependencies): Promise<PurgePlan> {
   const matches = (event: StoredEvent) =>
     'userId' in subject ? namesUser(event, subject.userId) : ofCorp(event, subject.corpId);
@@ -106,7 +102,7 @@ export async function planPurge(subject: PurgeSubject, deps: PurgeDependencies):
   for await (const event of deps.events.all()) {
     scanned++;
     const summary = { eventId: event.eventId, eventType: event.eventType, receivedAt: event.receivedAt };
-    const instance = instanceOf(event);
+    const instance = event.processInstanceId;
     if (instance !== undefined) byInstance.set(instance, [...(byInstance.get(instance) ?? []), summary]);
     if (matches(event)) {
       named.push(summary);

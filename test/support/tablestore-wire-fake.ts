@@ -17,8 +17,8 @@ import TableStore from 'tablestore';
  * BatchGetRow, GetRange (FORWARD and BACKWARD, limit), with row-existence expectations and
  * single/composite column conditions. Keys are kept sorted, so a range read costs what its page holds,
  * not what the table holds (as on the service); `rowsRead` counts the rows every read returned. Not
- * implemented (answered 400 OTSUnsupportedOperation): everything else, and expiry itself (`expire`
- * removes rows as the service's TTL would). Single-column string primary keys only. What it cannot
+ * implemented (answered 400 OTSUnsupportedOperation): everything else; the time to live is kept as a
+ * setting, rows never expire here. Single-column string primary keys only. What it cannot
  * show is the real service's behaviour under load, partitions or limits: the live test covers that.
  */
 
@@ -243,19 +243,6 @@ export class TablestoreWireFake {
 
   resetRowsRead(): void {
     this.rowsRead.clear();
-  }
-
-  /** Removes the rows `expired` picks, as the service's TTL removes a row whose cells all expired. */
-  expire(table: string, expired: (key: string, row: ReadonlyMap<string, unknown>) => boolean): number {
-    const found = this.tables.get(table);
-    if (!found) return 0;
-    let removed = 0;
-    for (const [key, row] of [...found.rows]) {
-      if (!expired(key, row)) continue;
-      deleteKey(found, key);
-      removed++;
-    }
-    return removed;
   }
 
   /** Writes rows directly, for building a large history quickly (not a protocol path). */

@@ -58,7 +58,7 @@ describe('AWS events (fixtures: API Gateway REST proxy, DynamoDB Streams)', () =
     expect(await storedEventFromTableChange(part!, events)).to.equal(undefined);
   });
 
-  it('GIVEN the REMOVE DynamoDB makes when an event’s time to live passes WHEN read THEN it is no event (nothing is processed or forwarded again)', async () => {
+  it('GIVEN the REMOVE DynamoDB makes when an event’s time to live passes WHEN read THEN it is no event (the consumer gets nothing to process)', async () => {
     const expiry = {
       eventID: 'ttl-1',
       eventName: 'REMOVE',
