@@ -1,3 +1,4 @@
+import { listsApps } from '../lib/startup/app-settings';
 /**
  * Development-only DingTalk credentials, used by `npm start` and the CLI when no DINGTALK_* variable
  * is set. They are public by design: never register them with DingTalk.
@@ -15,12 +16,12 @@ export const LOCAL_APPROVALS_TABLE = `dingtalk-callback-approvals-${LOCAL_STAGE}
 export const LOCAL_DELIVERIES_TABLE = `dingtalk-callback-deliveries-${LOCAL_STAGE}`;
 export const LOCAL_RECOVERY_JOURNAL_TABLE = `dingtalk-callback-recovery-journal-${LOCAL_STAGE}`;
 
-/** Fills in the development credentials when none are configured; reports whether it did. */
+/** Fills in the development credentials when none are configured (nor DINGTALK_APPS); reports whether it did. */
 export function withDevCredentials(env: NodeJS.ProcessEnv): {
   env: NodeJS.ProcessEnv;
   usedDevCredentials: boolean;
 } {
-  const configured = Object.keys(DEV_DINGTALK_ENV).some((name) => env[name]);
+  const configured = listsApps(env) || Object.keys(DEV_DINGTALK_ENV).some((name) => env[name]);
   return configured
     ? { env, usedDevCredentials: false }
     : { env: { ...env, ...DEV_DINGTALK_ENV }, usedDevCredentials: true };

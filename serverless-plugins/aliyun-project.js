@@ -216,7 +216,7 @@ class AliyunProject {
         if (process.env.ALIYUN_API_ENDPOINT) this.routeTo(process.env.ALIYUN_API_ENDPOINT);
       },
       'before:package:createDeploymentArtifacts': () => isAliyun() && this.bundle(),
-      'before:package:finalize': () => isAliyun() && this.httpsOnly(),
+      'before:package:finalize': () => isAliyun() && (this.perAppRoute(), this.httpsOnly()),
       // After the Alibaba plugin loaded its templates, before its deploy:deploy creates anything.
       'before:deploy:deploy': () => isAliyun() && this.beforeDeploy(),
       'after:deploy:deploy': () => isAliyun() && this.afterDeploy(),
@@ -276,6 +276,53 @@ class AliyunProject {
     provider.resetOssClient = (bucket) => (ossClient = oss(bucket));
     provider.sleep = async () => {};
     this.log(`Alibaba Cloud API calls go to ${base.origin} (ALIYUN_API_ENDPOINT)`);
+  }
+
+  /**
+   * `POST /dingtalk/[app]` beside `POST /dingtalk`, to the same function: one callback URL per DingTalk
+   * app (DINGTALK_APPS). The plugin names an API after its function and merges two http events of one
+   * function into one API, so the second is added here, a copy of the first with its own name and path.
+   */
+  perAppRoute() {
+    const template = this.serverless.service.provider.compiledConfigurationTemplate;
+    const resources = (template && template.Resources) || {};
+    const [name, api] =
+      Object.entries(resources).find(
+        ([, resource]) =>
+          resource.Type === 'ALIYUN::API::HTTP' &&
+          resource.Properties.RequestConfig.RequestPath.replace(/\/$/, '') === '/dingtalk',
+      ) || [];
+    if (!api) return;
+    const perApp = JSON.parse(JSON.stringify(api));
+    perApp.Properties.ApiName = `${api.Properties.ApiName}_app`;
+    perApp.Properties.Description = `${api.Properties.Description} (one DingTalk app: /dingtalk/[app])`;
+    perApp.Properties.RequestConfig.RequestPath = '/dingtalk/[app]';
+    const parameter = { name: 'app', type: 'String', location: 'Path' };
+    perApp.Properties.RequestParameters = [
+      ...perApp.Properties.RequestParameters,
+      {
+        ApiParameterName: parameter.name,
+        ParameterType: parameter.type,
+        Location: parameter.location,
+        Required: 'REQUIRED',
+        isHide: false,
+        Description: 'the app id (DINGTALK_APPS)',
+      },
+    ];
+    perApp.Properties.ServiceParameters = [
+      ...perApp.Properties.ServiceParameters,
+      {
+        ServiceParameterName: parameter.name,
+        Type: parameter.type,
+        Location: parameter.location,
+        ParameterCatalog: 'REQUEST',
+      },
+    ];
+    perApp.Properties.ServiceParametersMap = [
+      ...perApp.Properties.ServiceParametersMap,
+      { ServiceParameterName: parameter.name, RequestParameterName: parameter.name },
+    ];
+    resources[`${name}_app`] = perApp;
   }
 
   /** The packaged API: HTTPS only (DingTalk calls HTTPS; the plugin can only write HTTP). */

@@ -1,5 +1,7 @@
+import type { DingTalkApp } from '../dingtalk/apps';
+import { readDingTalkApps } from '../startup/app-settings';
 import type { AskingPolicy } from '../core/failed-list-asking';
-import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
+import type { DingTalkApiSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
   optionalTableName,
@@ -7,7 +9,6 @@ import {
   readAskingPolicy,
   readBodyLimit,
   readDingTalkApiSettings,
-  readDingTalkSettings,
   readForwarding,
   required,
   tableName,
@@ -29,7 +30,8 @@ export interface TablestoreSettings {
 
 /** What answering DingTalk needs, without any store: enough for check_url. */
 export interface AliyunCallbackSettings {
-  dingtalk: DingTalkSettings;
+  /** DINGTALK_APPS, or the single-app variables as app `default`. */
+  apps: DingTalkApp[];
   maxBodyBytes: number;
   /** Where the callback notes its own failures for the scheduled recovery (failed-list-asking.ts). */
   journalTable?: string;
@@ -93,7 +95,7 @@ export function loadAliyunCallbackSettings(env: Env): AliyunCallbackSettings {
   return loadSettings((problems) => {
     const journalTable = optionalTableName(env, 'RECOVERY_JOURNAL_TABLE', problems);
     return {
-      dingtalk: readDingTalkSettings(env, problems),
+      apps: readDingTalkApps(env, problems, 'push'),
       maxBodyBytes: readBodyLimit(env, problems),
       ...(journalTable === undefined ? {} : { journalTable }),
     };

@@ -9,6 +9,7 @@ import type { CallbackRequest, CallbackResponse } from '../core/ingest';
 interface ApiGatewayEvent {
   httpMethod?: string;
   path?: string;
+  pathParameters?: Record<string, string>;
   queryParameters?: Record<string, string | string[]>;
   body?: string;
   isBase64Encoded?: boolean;
@@ -53,7 +54,19 @@ export function callbackRequestFromFcEvent(event: Buffer | string | object): Cal
       : shape.isBase64Encoded
         ? Buffer.from(shape.body, 'base64')
         : shape.body;
-  return { method, query, body };
+  const appId = shape.pathParameters?.app ?? appInPath(shape.rawPath ?? shape.path);
+  return { method, query, body, ...(appId === undefined ? {} : { appId }) };
+}
+
+/** `/dingtalk/{app}`: the app's id, decoded; undefined for `/dingtalk` and any other path. */
+function appInPath(path: string | undefined): string | undefined {
+  const match = /\/dingtalk\/([^/?#]+)\/?$/.exec(path ?? '');
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return match[1];
+  }
 }
 
 export function fcHttpResponse(response: CallbackResponse): FcHttpResponse {

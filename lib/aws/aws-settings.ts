@@ -1,6 +1,8 @@
+import type { DingTalkApp } from '../dingtalk/apps';
+import { readDingTalkApps } from '../startup/app-settings';
 import type { AskingPolicy } from '../core/failed-list-asking';
 import type { Retention } from '../core/retention';
-import type { DingTalkApiSettings, DingTalkSettings, Env, ForwardingSettings } from '../startup/settings';
+import type { DingTalkApiSettings, Env, ForwardingSettings } from '../startup/settings';
 import {
   loadSettings,
   optionalTableName,
@@ -9,7 +11,6 @@ import {
   readRetention,
   readBodyLimit,
   readDingTalkApiSettings,
-  readDingTalkSettings,
   readForwarding,
   tableName,
 } from '../startup/settings';
@@ -29,7 +30,8 @@ export interface DynamoDbSettings {
 }
 
 export interface AwsCallbackSettings {
-  dingtalk: DingTalkSettings;
+  /** DINGTALK_APPS, or the single-app variables as app `default`. */
+  apps: DingTalkApp[];
   maxBodyBytes: number;
   eventsTable: string;
   /** Where the callback notes its own failures for the scheduled recovery (failed-list-asking.ts). */
@@ -87,7 +89,7 @@ export function loadAwsCallbackSettings(env: Env): AwsCallbackSettings {
   return loadSettings((problems) => {
     const journalTable = optionalTableName(env, 'RECOVERY_JOURNAL_TABLE', problems);
     return {
-      dingtalk: readDingTalkSettings(env, problems),
+      apps: readDingTalkApps(env, problems, 'push'),
       eventsTable: tableName(env, 'EVENTS_TABLE', problems),
       ...(journalTable === undefined ? {} : { journalTable }),
       dynamoDb: readDynamoDbSettings(env, problems),

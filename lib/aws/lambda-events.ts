@@ -6,11 +6,17 @@ import type { StoredEvent } from '../core/stored-event';
 import type { DynamoDbEventStore } from './dynamodb-event-store';
 import { isPartItem } from './events-table-item';
 
-/** API Gateway REST proxy integration → the provider-neutral callback request. */
+/** API Gateway REST proxy integration (POST /dingtalk, POST /dingtalk/{app}) → the callback request. */
 export function callbackRequestFromApiGateway(event: APIGatewayProxyEvent): CallbackRequest {
   const body =
     event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
-  return { method: event.httpMethod, query: event.queryStringParameters ?? {}, body };
+  const appId = event.pathParameters?.app;
+  return {
+    method: event.httpMethod,
+    query: event.queryStringParameters ?? {},
+    body,
+    ...(appId === undefined ? {} : { appId }),
+  };
 }
 
 /**

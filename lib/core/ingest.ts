@@ -1,9 +1,10 @@
+import { DingTalkApps } from '../dingtalk/apps';
 import type { DingTalkCrypto } from '../dingtalk/callback-crypto';
 import { BadRequestError, CallbackError } from '../dingtalk/callback-errors';
 import { MethodNotAllowedError, PayloadTooLargeError, StoreUnavailableError } from './endpoint-errors';
 import type { EventWriter, PutOutcome } from './stored-event';
 import { storedEventOf } from './stored-event';
-import { parseEvent } from '../dingtalk/event-payload';
+import { CREDENTIAL_EVENT_TYPES, parseEvent, syncHttpItems } from '../dingtalk/event-payload';
 import type { OwnFailureMemory } from './failed-list-asking';
 import type { Logger } from './logger';
 import { errorSummary } from './logger';
@@ -15,6 +16,8 @@ export const DINGTALK_ANSWER_DEADLINE_MS = 1500;
 export interface CallbackRequest {
   method: string;
   query: Readonly<Record<string, string | undefined>>;
+  /** The app the path names (`/dingtalk/{app}`); absent on `/dingtalk`, where the signature finds it. */
+  appId?: string;
   /** The raw body bytes (or text). */
   body: Buffer | string | undefined;
 }
@@ -25,8 +28,7 @@ export interface CallbackResponse {
   body: string;
 }
 
-export interface IngestDependencies {
-  crypto: DingTalkCrypto;
+interface IngestParts {
   store: EventWriter;
   logger: Logger;
   /** Epoch milliseconds. */
@@ -39,6 +41,9 @@ export interface IngestDependencies {
   failures?: OwnFailureMemory;
 }
 
+/** The apps it serves (DINGTALK_APPS), or one app's crypto: the single app, `default`. */
+export type IngestDependencies = IngestParts & ({ apps: DingTalkApps } | { crypto: DingTalkCrypto });
+
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 /**
@@ -48,7 +53,8 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 export function createIngest(
   deps: IngestDependencies,
 ): (request: CallbackRequest) => Promise<CallbackResponse> {
-  const { crypto, store, logger, now, maxBodyBytes, failures } = deps;
+  const { store, logger, now, maxBodyBytes, failures } = deps;
+  const apps = 'apps' in deps ? deps.apps : DingTalkApps.single(deps.crypto);
 
   async function accept(request: CallbackRequest): Promise<CallbackResponse> {
     if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError();
@@ -64,27 +70,46 @@ export function createIngest(
       throw new BadRequestError('query must carry signature, timestamp and nonce');
     }
     const encrypt = readEncrypt(body);
-    crypto.verifySignature(signature, timestamp, nonce, encrypt);
-    const { message, ownerKey } = crypto.decrypt(encrypt);
-    const event = parseEvent(message);
-    const context = { eventType: event.eventType, eventId: event.eventId, ownerKey };
+    const { message, ownerKey, app, crypto } = apps.open(request.appId, signature, timestamp, nonce, encrypt);
+    const event = parseEvent(message, app.id);
+    const context = { eventType: event.eventType, eventId: event.eventId, ownerKey, appId: app.id };
+    // A SyncHTTP batch (ISV suites) is one event per item, all stored before the one `success`.
+    const events = syncHttpItems(event, app.id) ?? [event];
 
     if (!event.isControl) {
-      let outcome: PutOutcome;
+      const receivedAtMs = now();
+      let outcomes: PutOutcome[];
       try {
-        outcome = await store.put(storedEventOf(event, { receivedAtMs: now(), ownerKey }));
+        outcomes = await Promise.all(
+          events.map((item) => store.put(storedEventOf(item, { receivedAtMs, ownerKey, appId: app.id }))),
+        );
       } catch (cause) {
         logger.error('store failed', { ...context, outcome: 'store_failed', error: errorSummary(cause) });
         failures?.seen(now());
         throw new StoreUnavailableError({ cause });
       }
-      logger.info('event accepted', { ...context, outcome });
+      if (events.length === 1 && events[0] === event) {
+        logger.info('event accepted', { ...context, outcome: outcomes[0] });
+      } else {
+        events.forEach((item, index) =>
+          logger.info('event accepted', {
+            ...context,
+            eventType: item.eventType,
+            eventId: item.eventId,
+            batch: event.eventType,
+            outcome: outcomes[index],
+          }),
+        );
+      }
       // The store works now: the moment to write down a failure remembered from earlier.
       await failures?.flush();
     } else {
       logger.info('control event answered', { ...context, outcome: 'control' });
     }
-    logger.debug('event payload', { ...context, payload: event.plaintext });
+    // A suite ticket is a credential: its payload is never logged, at any level.
+    if (!events.some((item) => CREDENTIAL_EVENT_TYPES.has(item.eventType))) {
+      logger.debug('event payload', { ...context, payload: event.plaintext });
+    }
 
     const reply = crypto.reply('success', ownerKey, String(now()));
     return { statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(reply) };

@@ -1,4 +1,5 @@
 import type { DingTalkEvent } from '../dingtalk/event-payload';
+import { DEFAULT_APP_ID } from '../dingtalk/apps';
 import { compactJson } from '../dingtalk/exact-json';
 
 /**
@@ -14,6 +15,8 @@ export interface StoredEvent {
   receivedAt: string;
   /** The owner key the ciphertext carried (appKey, corpId or suiteKey). */
   ownerKey: string;
+  /** The app (DINGTALK_APPS id) it arrived for; absent: the single app, `default`. */
+  appId?: string;
   /** The decrypted plaintext, byte for byte as DingTalk sent it. */
   payload: string;
   corpId?: string;
@@ -31,10 +34,12 @@ export type EventFacts = Pick<
   'eventId' | 'eventType' | 'plaintext' | 'corpId' | 'eventTime' | 'processInstanceId'
 >;
 
-/** How it reached us: when, under which owner key, by which way (absent: pushed). */
+/** How it reached us: when, for which app, under which owner key, by which way (absent: pushed). */
 export interface Receipt {
   receivedAtMs: number;
   ownerKey: string;
+  /** Absent or `default`: the single app, stored without an appId as before apps were listed. */
+  appId?: string;
   source?: StoredEvent['source'];
 }
 
@@ -45,12 +50,18 @@ export function storedEventOf(event: EventFacts, receipt: Receipt): StoredEvent 
     eventType: event.eventType,
     receivedAt: new Date(receipt.receivedAtMs).toISOString(),
     ownerKey: receipt.ownerKey,
+    ...(receipt.appId === undefined || receipt.appId === DEFAULT_APP_ID ? {} : { appId: receipt.appId }),
     payload: event.plaintext,
     ...(receipt.source === undefined ? {} : { source: receipt.source }),
     ...(event.corpId === undefined ? {} : { corpId: event.corpId }),
     ...(event.eventTime === undefined ? {} : { eventTime: event.eventTime }),
     ...(event.processInstanceId === undefined ? {} : { processInstanceId: event.processInstanceId }),
   };
+}
+
+/** The app an event belongs to: its appId, `default` when it has none. */
+export function appOf(event: Pick<StoredEvent, 'appId'>): string {
+  return event.appId ?? DEFAULT_APP_ID;
 }
 
 export interface EventQuery {
@@ -89,6 +100,7 @@ export function storedEventFrom(fields: Readonly<Record<string, unknown>>): Stor
     ownerKey: fields.ownerKey as string,
     payload: fields.payload as string,
   };
+  if (typeof fields.appId === 'string') event.appId = fields.appId;
   if (typeof fields.corpId === 'string') event.corpId = fields.corpId;
   if (typeof fields.eventTime === 'number') event.eventTime = fields.eventTime;
   if (typeof fields.processInstanceId === 'string') event.processInstanceId = fields.processInstanceId;

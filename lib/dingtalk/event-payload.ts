@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_APP_ID } from './apps';
 import { BadRequestError } from './callback-errors';
-import { parseExactJson } from './exact-json';
+import { parseExactJson, topLevelArrayElements } from './exact-json';
 import { epochMillis, isObject, text as nonEmptyString } from './values';
 
 /**
@@ -33,7 +34,8 @@ export interface DingTalkEvent {
   plaintext: string;
 }
 
-export function parseEvent(plaintext: string): DingTalkEvent {
+/** `appId`: the app it arrived for, when not the single app; it enters identities read from content. */
+export function parseEvent(plaintext: string, appId?: string): DingTalkEvent {
   let parsed: unknown;
   try {
     parsed = parseExactJson(plaintext);
@@ -48,7 +50,7 @@ export function parseEvent(plaintext: string): DingTalkEvent {
   const eventType = payloadEventType(payload);
   const event: DingTalkEvent = {
     eventType,
-    eventId: eventIdentity(eventType, payload, plaintext),
+    eventId: eventIdentity(eventType, payload, plaintext, appId),
     isControl: CONTROL_EVENT_TYPES.has(eventType),
     payload,
     plaintext,
@@ -101,7 +103,8 @@ export const ONCE_ONLY_TRANSITIONS: Readonly<Record<string, ReadonlySet<string>>
  *    (a task event only with its task id), so a recovered copy, which carries no eventId, meets the
  *    pushed one;
  * 2. otherwise the payload's `eventId` (console pushes carry one);
- * 3. otherwise `sha256:<hex>` of the plaintext: retries resend the same plaintext.
+ * 3. otherwise `sha256:<hex>` of the plaintext: retries resend the same plaintext; for an app other than
+ *    the single one `<appId>:sha256:<hex>`, so two apps' identical texts stay two events.
  * When in doubt two rows are kept rather than one: a duplicate is recoverable downstream, a merged
  * event is lost.
  */
@@ -109,6 +112,7 @@ export function eventIdentity(
   eventType: string,
   payload: Readonly<Record<string, unknown>>,
   plaintext: string,
+  appId?: string,
 ): string {
   const instance = nonEmptyString(payload.processInstanceId);
   const type = nonEmptyString(payload.type);
@@ -118,10 +122,76 @@ export function eventIdentity(
     const taskId = nonEmptyString(payload.taskId);
     if (taskId !== undefined) return `${eventType}:${instance}:${taskId}:${type}`;
   }
-  return nonEmptyString(payload.eventId ?? payload.EventId) ?? plaintextIdentity(plaintext);
+  return nonEmptyString(payload.eventId ?? payload.EventId) ?? plaintextIdentity(plaintext, appId);
 }
 
-/** Identity of an event that carries no `eventId`: DingTalk retries resend the same plaintext. */
-export function plaintextIdentity(plaintext: string): string {
-  return 'sha256:' + createHash('sha256').update(plaintext, 'utf8').digest('hex');
+/**
+ * Identity of an event that carries no `eventId`: DingTalk retries resend the same plaintext. Another
+ * app than the single one (`default`) prefixes its id: the same text pushed to two apps is two events.
+ */
+export function plaintextIdentity(plaintext: string, appId?: string): string {
+  const digest = 'sha256:' + createHash('sha256').update(plaintext, 'utf8').digest('hex');
+  return appId === undefined || appId === DEFAULT_APP_ID ? digest : `${appId}:${digest}`;
+}
+
+/** The two SyncHTTP batch types an ISV suite's URL receives (docs/dingtalk-protocol.md §6). */
+export const SYNC_HTTP_BATCH_TYPES: ReadonlySet<string> = new Set([
+  'SYNC_HTTP_PUSH_HIGH',
+  'SYNC_HTTP_PUSH_MEDIUM',
+]);
+
+/**
+ * Events that are credentials, not business data: kept as the suite's state (core/suite-state.ts), never
+ * logged with their payload and never forwarded.
+ */
+export const CREDENTIAL_EVENT_TYPES: ReadonlySet<string> = new Set(['suite_ticket']);
+
+/**
+ * A SyncHTTP batch as one event per `bizData` item; undefined when `event` is not a batch. Each item's
+ * text is kept byte for byte (its `biz_data` stays DingTalk's JSON text); its type is `biz_data`'s
+ * `syncAction`, its corp `corp_id`, its time `gmt_modified`. Its identity is the item's key in DingTalk's
+ * own sync model (subscription, corp, biz type, biz id) and its version (`gmt_modified`): a redelivered
+ * item meets its stored copy, a newer version of the same biz id is a new event.
+ */
+export function syncHttpItems(event: DingTalkEvent, appId?: string): DingTalkEvent[] | undefined {
+  if (!SYNC_HTTP_BATCH_TYPES.has(event.eventType)) return undefined;
+  const list = event.payload.bizData;
+  const texts = topLevelArrayElements(event.plaintext, 'bizData');
+  if (!Array.isArray(list) || !texts || texts.length !== list.length) {
+    throw new BadRequestError('a SyncHTTP batch must carry a bizData array');
+  }
+  return list.map((item: unknown, index) => {
+    if (!isObject(item)) throw new BadRequestError(`SyncHTTP item ${index} is not an object`);
+    const plaintext = texts[index]!;
+    let bizData: Record<string, unknown> = {};
+    if (typeof item.biz_data === 'string') {
+      try {
+        const parsed = parseExactJson(item.biz_data);
+        if (isObject(parsed)) bizData = parsed;
+      } catch {
+        // Kept as DingTalk sent it; its type is then unknown.
+      }
+    }
+    const eventType = nonEmptyString(bizData.syncAction) ?? UNKNOWN_EVENT_TYPE;
+    const corpId = nonEmptyString(item.corp_id);
+    const version = nonEmptyString(item.gmt_modified) ?? nonEmptyString(item.open_cursor);
+    const key = [item.subscribe_id, item.corp_id, item.biz_type, item.biz_id].map((part) =>
+      nonEmptyString(part),
+    );
+    const eventId =
+      version !== undefined && key.every((part) => part !== undefined)
+        ? `synchttp:${appId ?? DEFAULT_APP_ID}:${key.join(':')}:${version}`
+        : plaintextIdentity(plaintext, appId);
+    const itemEvent: DingTalkEvent = {
+      eventType,
+      eventId,
+      isControl: false,
+      payload: item,
+      plaintext,
+    };
+    if (corpId !== undefined) itemEvent.corpId = corpId;
+    const eventTime = epochMillis(item.gmt_modified ?? item.gmt_create);
+    if (eventTime !== undefined) itemEvent.eventTime = eventTime;
+    return itemEvent;
+  });
 }

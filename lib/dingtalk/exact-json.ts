@@ -59,3 +59,46 @@ function mapOutsideStrings(text: string, map: (code: string) => string): string 
   }
   return out + map(text.slice(start));
 }
+
+/**
+ * The texts of the elements of the array under `key` in a JSON object's top level, each byte for byte
+ * as written (a SyncHTTP batch's `bizData` items become one stored event each). Undefined when the text
+ * has no such array. The text must already have parsed as JSON: this only finds boundaries.
+ */
+export function topLevelArrayElements(text: string, key: string): string[] | undefined {
+  let depth = 0;
+  let lastString: string | undefined;
+  let collecting = false;
+  let elementStart = -1;
+  const elements: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (collecting && depth === 2 && elementStart < 0) elementStart = i;
+      if (depth === 1) lastString = JSON.parse(text.slice(i, end + 1)) as string;
+      i = end;
+      continue;
+    }
+    if (/\s/.test(char)) continue;
+    if (collecting && depth === 2 && elementStart < 0 && char !== ',' && char !== ']') elementStart = i;
+    if (char === '{' || char === '[') {
+      if (depth === 1 && char === '[' && lastString === key) collecting = true;
+      depth++;
+    } else if (char === '}' || char === ']') {
+      if (collecting && depth === 2) {
+        if (elementStart >= 0) elements.push(text.slice(elementStart, i).trimEnd());
+        return elements;
+      }
+      depth--;
+    } else if (char === ',') {
+      if (collecting && depth === 2) {
+        elements.push(text.slice(elementStart, i).trimEnd());
+        elementStart = -1;
+      }
+      if (depth === 1) lastString = undefined;
+    }
+  }
+  return undefined;
+}

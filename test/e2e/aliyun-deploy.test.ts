@@ -207,13 +207,16 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
     });
   });
 
-  it('THEN the API is HTTPS-only and released, and the domain is bound with the certificate', () => {
-    const [api] = [...cloud.apis.values()];
-    expect(JSON.parse(api!.RequestConfig!)).to.include({
-      RequestProtocol: 'HTTPS',
-      RequestPath: '/dingtalk',
-    });
-    expect([...cloud.deployments.get(api!.ApiId!)!]).to.deep.equal(['RELEASE']);
+  it('THEN both APIs (/dingtalk and /dingtalk/[app]) are HTTPS-only and released, and the domain is bound with the certificate', () => {
+    const apis = [...cloud.apis.values()];
+    expect(apis.map((api) => JSON.parse(api.RequestConfig!) as Record<string, string>)).to.deep.equal(
+      ['/dingtalk', '/dingtalk/[app]'].map((RequestPath) => ({
+        ...(JSON.parse(apis[0]!.RequestConfig!) as Record<string, string>),
+        RequestProtocol: 'HTTPS',
+        RequestPath,
+      })),
+    );
+    for (const api of apis) expect([...cloud.deployments.get(api.ApiId!)!]).to.deep.equal(['RELEASE']);
     const [group] = [...cloud.groups.values()];
     expect(group!.domains.get(DOMAIN)?.CertificateBody).to.contain('BEGIN CERTIFICATE');
   });

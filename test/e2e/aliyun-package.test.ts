@@ -205,11 +205,25 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     ]);
   });
 
-  it('GIVEN the packaged template WHEN the API and functions are read THEN the API is HTTPS-only and no function carries a secret', () => {
+  it('GIVEN the packaged template WHEN the API and functions are read THEN both APIs (/dingtalk, /dingtalk/[app]) are HTTPS-only, and no function carries a secret', () => {
     const resources = Object.values(template.Resources);
     const apis = resources.filter((resource) => resource.Type === 'ALIYUN::API::HTTP');
     expect(apis.map((api) => api.Properties.RequestConfig)).to.deep.equal([
       { ...apis[0]!.Properties.RequestConfig, RequestProtocol: 'HTTPS', RequestPath: '/dingtalk' },
+      { ...apis[0]!.Properties.RequestConfig, RequestProtocol: 'HTTPS', RequestPath: '/dingtalk/[app]' },
+    ]);
+    const perApp = apis[1]!.Properties as unknown as {
+      RequestParameters: Array<{ ApiParameterName: string; Location: string; Required: string }>;
+    };
+    expect(perApp.RequestParameters).to.deep.include.members([
+      {
+        ApiParameterName: 'app',
+        ParameterType: 'String',
+        Location: 'Path',
+        Required: 'REQUIRED',
+        isHide: false,
+        Description: 'the app id (DINGTALK_APPS)',
+      },
     ]);
     // Environment variables (secrets) join the functions at deploy time, never the artifact.
     const functions = resources.filter((resource) => resource.Type === 'ALIYUN::FC::Function');

@@ -34,7 +34,17 @@ function problems(env: Record<string, string | undefined>): string[] {
 describe('loadAwsCallbackSettings', () => {
   it('GIVEN a complete environment WHEN loaded THEN owner keys are split and trimmed, defaults applied', () => {
     expect(loadAwsCallbackSettings(valid)).to.deep.equal({
-      dingtalk: { token: 'token123', aesKey: valid.DINGTALK_AES_KEY, ownerKeys: ['dingappkey', 'dingcorp'] },
+      // The single-app variables are the app `default` (DINGTALK_APPS unset).
+      apps: [
+        {
+          id: 'default',
+          kind: 'internal',
+          token: 'token123',
+          aesKey: valid.DINGTALK_AES_KEY,
+          ownerKeys: ['dingappkey', 'dingcorp'],
+          stream: false,
+        },
+      ],
       eventsTable: 'dingtalk-callback-events-dev',
       dynamoDb: { region: 'us-east-1', hasCredentials: false },
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,

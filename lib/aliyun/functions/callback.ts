@@ -3,7 +3,7 @@ import { BadRequestError } from '../../dingtalk/callback-errors';
 import type { CallbackRequest, CallbackResponse } from '../../core/ingest';
 import { createIngest, errorResponse } from '../../core/ingest';
 import type { EventWriter } from '../../core/stored-event';
-import { DingTalkCrypto } from '../../dingtalk/callback-crypto';
+import { DingTalkApps } from '../../dingtalk/apps';
 import { createLogger } from '../../startup/logger';
 import type { Env } from '../../startup/settings';
 import { loadAliyunCallbackSettings, loadAliyunEventTableSettings } from '../aliyun-settings';
@@ -59,7 +59,7 @@ export function aliyunCallback(
   const store: EventWriter = { put: (event) => writers().events.put(event) };
   const notes: FailureNotes = { note: (atMs) => writers().notes!.note(atMs) };
   const ingest = createIngest({
-    crypto: new DingTalkCrypto(settings.dingtalk),
+    apps: DingTalkApps.of(settings.apps),
     store,
     logger,
     now: Date.now,

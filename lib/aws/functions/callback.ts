@@ -1,6 +1,6 @@
 import type { CallbackRequest, CallbackResponse } from '../../core/ingest';
 import { createIngest } from '../../core/ingest';
-import { DingTalkCrypto } from '../../dingtalk/callback-crypto';
+import { DingTalkApps } from '../../dingtalk/apps';
 import { initOnce } from '../../startup/init-once';
 import { createLogger } from '../../startup/logger';
 import { withSecretsResolved } from '../../startup/secrets';
@@ -26,7 +26,7 @@ export function awsCallback(env: Env): (request: CallbackRequest) => Promise<Cal
       ...(settings.dynamoDb.endpoint ? { endpoint: settings.dynamoDb.endpoint } : {}),
     };
     return createIngest({
-      crypto: new DingTalkCrypto(settings.dingtalk),
+      apps: DingTalkApps.of(settings.apps),
       store: new DynamoDbEventWriter({
         tableName: settings.eventsTable,
         eventsDays: settings.retention.eventsDays,
