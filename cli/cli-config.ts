@@ -9,6 +9,7 @@ import type { Logger } from '../lib/core/logger';
 import type { OperatorStores } from '../lib/core/operator-stores';
 import type { ErasableEvents, PurgeDependencies } from '../lib/core/purge';
 import type { EventStore } from '../lib/core/stored-event';
+import { SuiteState } from '../lib/core/suite-state';
 import type { ParkingStore } from '../lib/core/table-change-batch';
 import type { DingTalkSettings } from '../lib/startup/settings';
 import { ConfigError, loadDingTalkSettings, loadSettings, readRetention } from '../lib/startup/settings';
@@ -17,6 +18,7 @@ import {
   LOCAL_DELIVERIES_TABLE,
   LOCAL_EVENTS_TABLE,
   LOCAL_RECOVERY_JOURNAL_TABLE,
+  LOCAL_SUITE_STATE_TABLE,
   withDevCredentials,
 } from '../local-dev/dev-credentials';
 
@@ -35,13 +37,15 @@ export function defaultCallbackUrl(env: Env): string {
   return `http://localhost:${env.PORT || 3000}/dingtalk`;
 }
 
-type TableVariable = 'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE' | 'DELIVERIES_TABLE';
+type TableVariable =
+  'EVENTS_TABLE' | 'APPROVALS_TABLE' | 'RECOVERY_JOURNAL_TABLE' | 'DELIVERIES_TABLE' | 'SUITE_STATE_TABLE';
 
 const LOCAL_TABLES: Record<TableVariable, string> = {
   EVENTS_TABLE: LOCAL_EVENTS_TABLE,
   APPROVALS_TABLE: LOCAL_APPROVALS_TABLE,
   RECOVERY_JOURNAL_TABLE: LOCAL_RECOVERY_JOURNAL_TABLE,
   DELIVERIES_TABLE: LOCAL_DELIVERIES_TABLE,
+  SUITE_STATE_TABLE: LOCAL_SUITE_STATE_TABLE,
 };
 
 /**
@@ -106,6 +110,11 @@ export function cliDeliveryStore(env: Env): {
   close: () => void;
 } {
   return cliStore(env, 'DELIVERIES_TABLE', (stores, table) => stores.deliveries(table));
+}
+
+/** ISV suites' tickets and corp authorisations (SUITE_STATE_TABLE). */
+export function cliSuiteState(env: Env): { store: SuiteState; close: () => void } {
+  return cliStore(env, 'SUITE_STATE_TABLE', (stores, table) => new SuiteState(stores.suites(table)));
 }
 
 export function localDynamoDbEndpoint(env: Env): string {

@@ -12,6 +12,7 @@ import { parked, reprocess } from './reprocess';
 import { deleteCallback, registerCallback, showCallback } from './registration';
 import { send } from './send';
 import { stream } from './stream';
+import { corps, suiteTicket } from './suites';
 import { checkStreamHealth } from './stream-health';
 
 const USAGE = `Usage: dingtalk-callback <command> [options]
@@ -57,6 +58,12 @@ Commands:
       --corp ID            every event of a corporation
       --yes                delete
       --json               one JSON object per line (events, approvals, a summary)
+  suite-ticket --app ID  An ISV suite's latest suite_ticket and when DingTalk issued it (a credential)
+      --json               one JSON object
+  corps --app ID         The corps that authorised an ISV suite: status (authorised, stopped, relieved,
+                         removed) and since when
+      --limit N            at most N (default 1000)
+      --json               one JSON object per line
   stream                 Receive events by DingTalk Stream Mode (no public URL) into the same store;
                          runs until Ctrl-C/SIGTERM (DINGTALK_APP_KEY, DINGTALK_APP_SECRET)
       --once SECONDS       stop after SECONDS (smoke tests)
@@ -234,6 +241,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       if (Boolean(user) === Boolean(corp)) return usage('purge needs exactly one of --user ID or --corp ID');
       const subject = user ? { userId: user } : { corpId: corp! };
       return purge({ subject, yes: values.yes, json: values.json }, env);
+    }
+    case 'suite-ticket':
+    case 'corps': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          app: { type: 'string' },
+          limit: { type: 'string', default: '1000' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.app) return usage(`${command} needs --app ID (an ISV suite of DINGTALK_APPS)`);
+      if (command === 'suite-ticket') return suiteTicket({ app: values.app, json: values.json }, env);
+      const limit = parseLimit(values.limit);
+      if (limit === undefined) return usage('--limit must be a positive integer');
+      return corps({ app: values.app, json: values.json, limit }, env);
     }
     case 'stream':
       return streamCommand(rest, env);

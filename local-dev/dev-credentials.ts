@@ -15,6 +15,7 @@ export const LOCAL_EVENTS_TABLE = `dingtalk-callback-events-${LOCAL_STAGE}`;
 export const LOCAL_APPROVALS_TABLE = `dingtalk-callback-approvals-${LOCAL_STAGE}`;
 export const LOCAL_DELIVERIES_TABLE = `dingtalk-callback-deliveries-${LOCAL_STAGE}`;
 export const LOCAL_RECOVERY_JOURNAL_TABLE = `dingtalk-callback-recovery-journal-${LOCAL_STAGE}`;
+export const LOCAL_SUITE_STATE_TABLE = `dingtalk-callback-suite-state-${LOCAL_STAGE}`;
 
 /** Fills in the development credentials when none are configured (nor DINGTALK_APPS); reports whether it did. */
 export function withDevCredentials(env: NodeJS.ProcessEnv): {

@@ -133,6 +133,8 @@ function planAliyunDeployment(service, { stage, region, accountId }) {
         { name: tables.parked, primaryKey: 'eventId', timeToLive: timeToLive(retention, 'events') },
         { name: tables.recoveryJournal, primaryKey: 'rowId', timeToLive: timeToLive(retention, 'journal') },
         { name: tables.deliveries, primaryKey: 'eventId', timeToLive: timeToLive(retention, 'events') },
+        // State, not history: a suite's ticket and corp authorisations last while the suite does.
+        { name: tables.suiteState, primaryKey: 'stateKey', timeToLive: -1 },
       ].filter((table) => table.name),
     },
   };

@@ -47,6 +47,8 @@ export interface AliyunTableChangeSettings {
   tablestore: TablestoreSettings;
   eventsTable: string;
   approvalsTable: string;
+  /** SUITE_STATE_TABLE: ISV suites' tickets and corp authorisations (optional before it existed). */
+  suiteStateTable?: string;
   /** Records that cannot be processed are set aside here, never in the triggering table. */
   parkedTable: string;
   forwarding?: ForwardingSettings;
@@ -115,11 +117,13 @@ export function loadAliyunTableChangeSettings(env: Env): AliyunTableChangeSettin
     const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
     const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
     const parkedTable = tableName(env, 'PARKED_TABLE', problems);
+    const suiteStateTable = optionalTableName(env, 'SUITE_STATE_TABLE', problems);
     const forwarding = readForwarding(env, problems);
     return {
       tablestore,
       eventsTable,
       approvalsTable,
+      ...(suiteStateTable === undefined ? {} : { suiteStateTable }),
       parkedTable,
       ...(forwarding ? { forwarding } : {}),
     };

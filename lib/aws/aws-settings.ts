@@ -45,6 +45,8 @@ export interface AwsTableChangeSettings {
   /** Where the parts of a split payload are read from (events-table-item.ts). */
   eventsTable: string;
   approvalsTable: string;
+  /** SUITE_STATE_TABLE: ISV suites' tickets and corp authorisations (optional before it existed). */
+  suiteStateTable?: string;
   dynamoDb: DynamoDbSettings;
   /** Present when FORWARD_URL is set. */
   forwarding?: ForwardingSettings;
@@ -103,10 +105,18 @@ export function loadAwsTableChangeSettings(env: Env): AwsTableChangeSettings {
   return loadSettings((problems) => {
     const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
     const approvalsTable = tableName(env, 'APPROVALS_TABLE', problems);
+    const suiteStateTable = optionalTableName(env, 'SUITE_STATE_TABLE', problems);
     const dynamoDb = readDynamoDbSettings(env, problems);
     const forwarding = readForwarding(env, problems);
     const retention = readRetention(env, problems);
-    return { eventsTable, approvalsTable, dynamoDb, retention, ...(forwarding ? { forwarding } : {}) };
+    return {
+      eventsTable,
+      approvalsTable,
+      ...(suiteStateTable === undefined ? {} : { suiteStateTable }),
+      dynamoDb,
+      retention,
+      ...(forwarding ? { forwarding } : {}),
+    };
   });
 }
 

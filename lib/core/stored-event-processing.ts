@@ -1,4 +1,6 @@
-import { payloadCorpId } from '../dingtalk/event-payload';
+import { CREDENTIAL_EVENT_TYPES, payloadCorpId } from '../dingtalk/event-payload';
+import type { SuiteState } from './suite-state';
+import { suiteChangeOf } from './suite-state';
 import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject } from '../dingtalk/values';
 import { approvalChangeFor } from './approval-projection';
@@ -21,6 +23,8 @@ export class UnprocessableEventError extends Error {
 
 export interface StoredEventProcessorDependencies {
   approvals: ApprovalStore;
+  /** ISV suites' tickets and corp authorisations (core/suite-state.ts). */
+  suites?: SuiteState;
   /** Present when FORWARD_URL is set: the delivery record and the first attempt. */
   forwarding?: Pick<Forwarding, 'onStored'>;
   logger: Logger;
@@ -56,16 +60,26 @@ export function createStoredEventProcessor(deps: StoredEventProcessorDependencie
     event: StoredEvent,
     options: { attemptNow?: boolean } = {},
   ): Promise<void> {
-    const context = { eventType: event.eventType, eventId: event.eventId, ownerKey: event.ownerKey };
+    const context = {
+      eventType: event.eventType,
+      eventId: event.eventId,
+      ownerKey: event.ownerKey,
+      ...(event.appId === undefined ? {} : { appId: event.appId }),
+    };
     const change = approvalChangeOf(event);
     if (change) await deps.approvals.apply(change);
-    const delivery = deps.forwarding
-      ? await deps.forwarding.onStored(event, { attemptNow: options.attemptNow ?? true })
-      : undefined;
+    const suiteChange = suiteChangeOf(event);
+    if (suiteChange && deps.suites) await deps.suites.apply(suiteChange);
+    // A suite ticket is a credential: kept as the suite's state, never sent to another system.
+    const forwarded = !CREDENTIAL_EVENT_TYPES.has(event.eventType);
+    const delivery =
+      forwarded && deps.forwarding
+        ? await deps.forwarding.onStored(event, { attemptNow: options.attemptNow ?? true })
+        : undefined;
     deps.logger.info('event processed', {
       ...context,
       outcome: 'processed',
-      projected: change !== undefined,
+      projected: change !== undefined || (suiteChange !== undefined && deps.suites !== undefined),
       ...(delivery ? { delivery: delivery.status, attempts: delivery.attempts } : {}),
     });
   };

@@ -221,30 +221,31 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
     expect(group!.domains.get(DOMAIN)?.CertificateBody).to.contain('BEGIN CERTIFICATE');
   });
 
-  it('THEN the outdated policy got a new default version with the five tables, the service its execution role, the events table its stream', () => {
+  it('THEN the outdated policy got a new default version with the six tables, the service its execution role, the events table its stream', () => {
     const policy = cloud.policies.get(EXEC_POLICY)!;
     expect(policy.versions.map((v) => [v.VersionId, v.IsDefaultVersion])).to.deep.equal([
       ['v1', false],
       ['v2', true],
     ]);
     const resources = JSON.stringify(JSON.parse(policy.versions[1]!.PolicyDocument));
-    for (const table of ['events', 'approvals', 'parked', 'recovery', 'deliveries'])
+    for (const table of ['events', 'approvals', 'parked', 'recovery', 'deliveries', 'suite_state'])
       expect(resources).to.contain(`table/${TABLE(table)}`);
     expect(cloud.attachments.get(EXEC_ROLE)).to.include(`Custom:${EXEC_POLICY}`);
     expect(cloud.fc.get(SERVICE)!.config.role).to.equal(cloud.roles.get(EXEC_ROLE)!.Arn);
     expect(tablestore.tableNames()).to.deep.equal(
-      ['approvals', 'deliveries', 'events', 'parked', 'recovery'].map(TABLE).sort(),
+      ['approvals', 'deliveries', 'events', 'parked', 'recovery', 'suite_state'].map(TABLE).sort(),
     );
     expect(tablestore.streamOf(TABLE('events'))).to.deep.equal({ enabled: true, hours: 168 });
   });
 
-  it('THEN each table expires its rows at its retention (events, deliveries, parked 90 days; approvals 365; journal 30), the older events table included', () => {
+  it('THEN each table expires its rows at its retention (events, deliveries, parked 90 days; approvals 365; journal 30; suite state never), the older events table included', () => {
     const ttlDays = (table: string) => (tablestore.optionsOf(TABLE(table))?.timeToLive ?? 0) / 86_400;
     expect(
       Object.fromEntries(
         ['events', 'deliveries', 'parked', 'approvals', 'recovery'].map((t) => [t, ttlDays(t)]),
       ),
     ).to.deep.equal({ events: 90, deliveries: 90, parked: 90, approvals: 365, recovery: 30 });
+    expect(tablestore.optionsOf(TABLE('suite_state'))?.timeToLive).to.equal(-1);
     expect(deploys[0]!.output).to.contain(`Tablestore table ${TABLE('events')}: time to live 7776000 s`);
   });
 

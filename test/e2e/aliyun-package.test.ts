@@ -180,7 +180,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
     expect(Buffer.byteLength(callback)).to.be.below(100 * 1024);
   });
 
-  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the five tables of this instance only', () => {
+  it('GIVEN the packaged template WHEN the function role is read THEN row operations on the six tables of this instance only', () => {
     const statements = template.Resources['sls-fc-exec-role']!.Properties.Policies!.flatMap(
       (policy) => policy.PolicyDocument.Statement,
     );
@@ -202,6 +202,7 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_parked_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_recovery_dev',
       'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_deliveries_dev',
+      'acs:ots:cn-hangzhou:*:instance/dingtalk-cb/table/dingtalk_callback_suite_state_dev',
     ]);
   });
 

@@ -7,12 +7,14 @@ import { TablestoreParkingStore } from '../../lib/aliyun/tablestore-parking-stor
 import { TablestoreFailureNotes } from '../../lib/aliyun/tablestore-failure-notes';
 import { TablestorePutRow } from '../../lib/aliyun/tablestore-put-row';
 import { TablestoreRecoveryJournal } from '../../lib/aliyun/tablestore-recovery-journal';
+import { TablestoreSuiteState } from '../../lib/aliyun/tablestore-suite-state';
 import { approvalStoreContract } from '../contract/approval-store.contract';
 import { deliveryStoreContract } from '../contract/delivery-store.contract';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { parkingStoreContract } from '../contract/parking-store.contract';
 import { purgeContract } from '../contract/purge.contract';
 import { recoveryJournalContract } from '../contract/recovery-journal.contract';
+import { suiteStateContract } from '../contract/suite-state.contract';
 import { RecordingLogger } from '../support/recording-logger';
 import { TablestoreWireFake } from '../support/tablestore-wire-fake';
 
@@ -32,6 +34,7 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
         deliveries: 'eventId',
         journal: 'rowId',
         parked: 'eventId',
+        suite_state: 'stateKey',
       },
     }).start();
   });
@@ -139,6 +142,11 @@ describe('Tablestore adapters against a wire-level loopback fake built from the 
     const parked = new TablestoreParkingStore(client(), 'parked');
     return { deps: { events, deliveries, approvals, parked }, events, deliveries, approvals };
   });
+  suiteStateContract(
+    'Tablestore (wire-level loopback fake)',
+    async () => new TablestoreSuiteState(client(), 'suite_state'),
+  );
+
   parkingStoreContract('Tablestore (wire-level loopback fake)', async () => ({
     store: new TablestoreParkingStore(client(), 'parked'),
     read: async (eventId) => {

@@ -1,3 +1,4 @@
+import type { StateRow, SuiteStateStore } from '../../lib/core/suite-state';
 import type { AskingState } from '../../lib/core/failed-list-asking';
 import type { RecoveryJournal, JournalPage, FallbackPlace } from '../../lib/core/failed-push-recovery';
 import { journalRows, newPageId, pagesFromRows } from '../../lib/core/journal-pages';
@@ -311,5 +312,39 @@ export class InMemoryApprovalStore implements ApprovalStore {
 
   async erase(processInstanceId: string): Promise<void> {
     this.states.delete(processInstanceId);
+  }
+}
+
+export class InMemorySuiteState implements SuiteStateStore {
+  readonly rows = new Map<string, StateRow>();
+  readonly faults = new Faults();
+
+  async read(appId: string, key: string): Promise<StateRow | undefined> {
+    this.faults.check();
+    const row = this.rows.get(`${appId}|${key}`);
+    return row && { ...row };
+  }
+
+  async write(appId: string, key: string, value: string, expected: number | undefined): Promise<boolean> {
+    this.faults.check();
+    const current = this.rows.get(`${appId}|${key}`);
+    if (current?.version !== expected) return false;
+    this.rows.set(`${appId}|${key}`, { value, version: (expected ?? 0) + 1 });
+    return true;
+  }
+
+  async list(appId: string, prefix: string, limit: number): Promise<Array<{ key: string; value: string }>> {
+    this.faults.check();
+    const from = `${appId}|${prefix}`;
+    return [...this.rows.entries()]
+      .filter(([key]) => key.startsWith(from))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([key, row]) => ({ key: key.slice(appId.length + 1), value: row.value }));
+  }
+
+  async remove(appId: string, key: string): Promise<void> {
+    this.faults.check();
+    this.rows.delete(`${appId}|${key}`);
   }
 }

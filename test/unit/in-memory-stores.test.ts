@@ -3,12 +3,14 @@ import { eventStoreContract } from '../contract/event-store.contract';
 import { parkingStoreContract } from '../contract/parking-store.contract';
 import { recoveryJournalContract } from '../contract/recovery-journal.contract';
 import { purgeContract } from '../contract/purge.contract';
+import { suiteStateContract } from '../contract/suite-state.contract';
 import {
   InMemoryApprovalStore,
   InMemoryDeliveryStore,
   InMemoryEventStore,
   InMemoryParkingStore,
   InMemoryRecoveryJournal,
+  InMemorySuiteState,
 } from '../support/in-memory-stores';
 
 /** The in-memory fakes the core's unit tests use keep the same contracts as the real adapters. */
@@ -43,3 +45,5 @@ purgeContract('in memory', async () => {
   const approvals = new InMemoryApprovalStore();
   return { deps: { events, deliveries, approvals }, events, deliveries, approvals };
 });
+
+suiteStateContract('in memory', async () => new InMemorySuiteState());

@@ -6,6 +6,7 @@ import { TablestoreDeliveryStore } from '../tablestore-delivery-store';
 import { TablestoreEventStore } from '../tablestore-event-store';
 import { TablestoreParkingStore } from '../tablestore-parking-store';
 import { TablestoreRecoveryJournal } from '../tablestore-recovery-journal';
+import { TablestoreSuiteState } from '../tablestore-suite-state';
 
 /** Outside Function Compute there is no context: the configured access keys are required. */
 export function tablestoreStores(settings: TablestoreSettings): OperatorStores {
@@ -28,6 +29,7 @@ export function tablestoreStores(settings: TablestoreSettings): OperatorStores {
     deliveries: (table) => new TablestoreDeliveryStore(client, table),
     journal: (table, logger) => new TablestoreRecoveryJournal(client, table, logger),
     parking: (table) => new TablestoreParkingStore(client, table),
+    suites: (table) => new TablestoreSuiteState(client, table),
     close: () => undefined,
   };
 }

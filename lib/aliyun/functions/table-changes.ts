@@ -7,6 +7,8 @@ import { StandardWebhookForwarder } from '../../webhook/standard-webhook-forward
 import { loadAliyunTableChangeSettings } from '../aliyun-settings';
 import type { FcContext } from '../fc-context';
 import { remainingMsFor } from '../fc-context';
+import { SuiteState } from '../../core/suite-state';
+import { TablestoreSuiteState } from '../tablestore-suite-state';
 import { TablestoreApprovalStore } from '../tablestore-approval-store';
 import { TablestoreEventStore } from '../tablestore-event-store';
 import { TablestoreParkingStore } from '../tablestore-parking-store';
@@ -34,6 +36,9 @@ export function aliyunTableChangeConsumer(
     const events = new TablestoreEventStore(client, settings.eventsTable);
     const processEvent = createStoredEventProcessor({
       approvals: new TablestoreApprovalStore(client, settings.approvalsTable),
+      ...(settings.suiteStateTable
+        ? { suites: new SuiteState(new TablestoreSuiteState(client, settings.suiteStateTable)) }
+        : {}),
       ...(settings.forwarding && forwarder
         ? {
             forwarding: tablestoreForwarding(

@@ -6,6 +6,7 @@ import { DynamoDbApprovalStore } from '../dynamodb-approval-store';
 import { DynamoDbDeliveryStore } from '../dynamodb-delivery-store';
 import { DynamoDbEventStore } from '../dynamodb-event-store';
 import { DynamoDbRecoveryJournal } from '../dynamodb-recovery-journal';
+import { DynamoDbSuiteState } from '../dynamodb-suite-state';
 
 /** An operator's query is not on DingTalk's clock: the SDK's usual patience, and more time per request. */
 export function dynamoDbStores(settings: DynamoDbSettings, retention: Retention): OperatorStores {
@@ -21,6 +22,7 @@ export function dynamoDbStores(settings: DynamoDbSettings, retention: Retention)
     deliveries: (table) => new DynamoDbDeliveryStore(client, table, retention.eventsDays),
     journal: (table, logger) =>
       new DynamoDbRecoveryJournal(client, table, logger, Date.now, retention.journalDays),
+    suites: (table) => new DynamoDbSuiteState(client, table),
     close: () => client.destroy(),
   };
 }

@@ -10,6 +10,8 @@ import type { Env } from '../../startup/settings';
 import { loadAwsTableChangeSettings } from '../aws-settings';
 import { DynamoDbApprovalStore } from '../dynamodb-approval-store';
 import { DynamoDbEventStore } from '../dynamodb-event-store';
+import { DynamoDbSuiteState } from '../dynamodb-suite-state';
+import { SuiteState } from '../../core/suite-state';
 import { storedEventFromTableChange } from '../lambda-events';
 import { PowertoolsParameterSource } from '../powertools-parameter-source';
 import { backgroundDynamoDbClient, dynamoDbForwarding } from './parts';
@@ -31,6 +33,9 @@ export function awsTableChangeConsumer(
     const client = backgroundDynamoDbClient(settings.dynamoDb);
     const processEvent = createStoredEventProcessor({
       approvals: new DynamoDbApprovalStore(client, settings.approvalsTable, settings.retention.approvalsDays),
+      ...(settings.suiteStateTable
+        ? { suites: new SuiteState(new DynamoDbSuiteState(client, settings.suiteStateTable)) }
+        : {}),
       ...(settings.forwarding
         ? {
             forwarding: dynamoDbForwarding(client, { ...settings, forwarding: settings.forwarding }, logger),
