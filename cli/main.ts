@@ -84,6 +84,8 @@ Commands:
   put-secrets --stage S  Store the set DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_APP_SECRET and
                          FORWARD_SECRET as SSM SecureStrings /dingtalk-callback/S/… (AWS deployments)
       --region R           AWS region (default: AWS_REGION)
+      --app ID             one app of DINGTALK_APPS: its DINGTALK_TOKEN, DINGTALK_AES_KEY and
+                           DINGTALK_APP_SECRET as /dingtalk-callback/S/apps/ID/…
 
 Configuration comes from the environment (DINGTALK_TOKEN, DINGTALK_AES_KEY, DINGTALK_OWNER_KEY,
 EVENTS_TABLE, APPROVALS_TABLE, DELIVERIES_TABLE, DYNAMODB_ENDPOINT; replay also FORWARD_URL and
@@ -315,10 +317,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     case 'put-secrets': {
       const { values } = parseArgs({
         args: rest,
-        options: { stage: { type: 'string' }, region: { type: 'string' } },
+        options: { stage: { type: 'string' }, region: { type: 'string' }, app: { type: 'string' } },
       });
       if (!values.stage || !/^[A-Za-z0-9-]+$/.test(values.stage)) return usage('put-secrets needs --stage');
-      return putSecrets({ stage: values.stage, ...(values.region ? { region: values.region } : {}) }, env);
+      return putSecrets(
+        {
+          stage: values.stage,
+          ...(values.region ? { region: values.region } : {}),
+          ...(values.app ? { app: values.app } : {}),
+        },
+        env,
+      );
     }
     case undefined:
     case 'help':

@@ -1,4 +1,5 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { APP_ID_PATTERN } from '../lib/dingtalk/apps';
 import { ConfigError, loadDingTalkSettings } from '../lib/startup/settings';
 
 /** The SSM parameter each secret variable is stored under, as serverless.aws.yml names them. */
@@ -11,6 +12,8 @@ export const SECRET_PARAMETERS = {
 
 export interface PutSecretsOptions {
   stage: string;
+  /** One app of DINGTALK_APPS: its token, AES key and app secret under `/<service>/<stage>/apps/<id>/`. */
+  app?: string;
   region?: string;
   service?: string;
 }
@@ -21,7 +24,13 @@ export interface PutSecretsOptions {
  */
 export async function putSecrets(options: PutSecretsOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const service = options.service ?? 'dingtalk-callback';
-  const present = Object.entries(SECRET_PARAMETERS).filter(([variable]) => env[variable]?.trim());
+  if (options.app !== undefined && !APP_ID_PATTERN.test(options.app)) {
+    console.error('--app must be an app id of DINGTALK_APPS (letters, digits, "-")');
+    return 2;
+  }
+  const present = Object.entries(SECRET_PARAMETERS).filter(
+    ([variable]) => env[variable]?.trim() && (options.app === undefined || variable !== 'FORWARD_SECRET'),
+  );
   if (present.length === 0) {
     console.error(`none of ${Object.keys(SECRET_PARAMETERS).join(', ')} is set: nothing to store`);
     return 2;
@@ -47,7 +56,10 @@ export async function putSecrets(options: PutSecretsOptions, env: NodeJS.Process
   });
   try {
     for (const [variable, parameter] of present) {
-      const name = `/${service}/${options.stage}/${parameter}`;
+      const name =
+        options.app === undefined
+          ? `/${service}/${options.stage}/${parameter}`
+          : `/${service}/${options.stage}/apps/${options.app}/${parameter}`;
       await client.send(
         new PutParameterCommand({
           Name: name,

@@ -191,4 +191,77 @@ describe('Secrets in SSM Parameter Store (a loopback stand-in for SSM GetParamet
     ).to.deep.equal(plain);
     expect(ssm.received).to.have.length(0);
   });
+  it('GIVEN DINGTALK_APPS without secrets and each app’s put by `put-secrets --app` WHEN the callback’s environment is resolved THEN each app gets its own token and AES key, and only those fields are read', async () => {
+    const ssmSource = () =>
+      new SignedSsmParameterSource({
+        region: 'ap-southeast-1',
+        endpoint: ssm.endpoint,
+        credentials: TEST_AWS_CREDENTIALS,
+      });
+    const keys = { hr: 'hrAesKey'.padEnd(43, 'h'), oa: 'oaAesKey'.padEnd(43, 'o') };
+    for (const app of ['hr', 'oa'] as const) {
+      const result = await runCli(
+        ['put-secrets', '--stage', 'multi', '--app', app, '--region', 'ap-southeast-1'],
+        {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
+          AWS_SESSION_TOKEN: TEST_AWS_CREDENTIALS.sessionToken,
+          SSM_ENDPOINT: ssm.endpoint,
+          DINGTALK_TOKEN: `${app}-token-value`,
+          DINGTALK_AES_KEY: keys[app],
+          DINGTALK_APP_SECRET: `${app}-app-secret`,
+          FORWARD_SECRET: 'whsec_not-per-app',
+        },
+      );
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout)
+        .to.contain(`/dingtalk-callback/multi/apps/${app}/dingtalk-token`)
+        .and.not.contain('forward-secret');
+    }
+    const list = [
+      { id: 'hr', ownerKey: 'dinghr' },
+      { id: 'oa', ownerKey: 'dingoa' },
+    ];
+    const before = ssm.received.length;
+    const resolved = await withSecretsResolved(
+      {
+        DINGTALK_APPS: JSON.stringify(list),
+        DINGTALK_APP_SECRETS_PREFIX: '/dingtalk-callback/multi/apps',
+        DINGTALK_APP_SECRET_FIELDS: 'token,aesKey',
+        // The single app's parameters are not read when apps are listed.
+        DINGTALK_TOKEN_PARAM: '/dingtalk-callback/multi/dingtalk-token',
+      },
+      ssmSource(),
+    );
+    expect(JSON.parse(resolved.DINGTALK_APPS!)).to.deep.equal([
+      { id: 'hr', ownerKey: 'dinghr', token: 'hr-token-value', aesKey: keys.hr },
+      { id: 'oa', ownerKey: 'dingoa', token: 'oa-token-value', aesKey: keys.oa },
+    ]);
+    const asked = ssm.received
+      .slice(before)
+      .flatMap((request) => (JSON.parse(request.body) as { Names?: string[] }).Names ?? []);
+    expect(asked.sort()).to.deep.equal(
+      ['hr', 'oa']
+        .flatMap((app) =>
+          ['dingtalk-aes-key', 'dingtalk-token'].map((p) => `/dingtalk-callback/multi/apps/${app}/${p}`),
+        )
+        .sort(),
+    );
+    try {
+      await withSecretsResolved(
+        {
+          DINGTALK_APPS: JSON.stringify([{ id: 'payroll', ownerKey: 'k' }]),
+          DINGTALK_APP_SECRETS_PREFIX: '/dingtalk-callback/multi/apps',
+          DINGTALK_APP_SECRET_FIELDS: 'token',
+        },
+        ssmSource(),
+      );
+      expect.fail('resolved an app whose secret does not exist');
+    } catch (error) {
+      expect((error as ConfigError).problems).to.deep.equal([
+        'app payroll: its token is read from SSM parameter /dingtalk-callback/multi/apps/payroll/dingtalk-token, which does not exist or cannot be read (put-secrets --app payroll)',
+      ]);
+    }
+  });
 });
