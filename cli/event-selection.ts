@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
-import type { EventStore } from '../lib/core/stored-event';
+import type { EventStore, StoredEvent } from '../lib/core/stored-event';
+import { appOf } from '../lib/core/stored-event';
 
 /** Which stored events an operator's command takes: one id, or everything received since an instant. */
 export interface EventSelection {
   id?: string;
   since?: string;
   type?: string;
+  /** Only this app's events (DINGTALK_APPS id; `default` for the single app). */
+  app?: string;
   json: boolean;
 }
 
@@ -24,6 +27,7 @@ export function parseEventSelection(
       id: { type: 'string' },
       since: { type: 'string' },
       type: { type: 'string' },
+      app: { type: 'string' },
       json: { type: 'boolean', default: false },
       ...(extra.parked ? { parked: { type: 'boolean' as const, default: false } } : {}),
     },
@@ -36,6 +40,7 @@ export function parseEventSelection(
     };
   }
   if (values.type !== undefined && values.since === undefined) return { problem: '--type goes with --since' };
+  if (values.app !== undefined && values.since === undefined) return { problem: '--app goes with --since' };
   const since = values.since === undefined ? undefined : isoInstant(values.since);
   if (since === null) return { problem: '--since must be an ISO-8601 date or instant' };
   return {
@@ -45,6 +50,7 @@ export function parseEventSelection(
       ...(values.id !== undefined ? { id: values.id } : {}),
       ...(since ? { since } : {}),
       ...(values.type !== undefined ? { type: values.type } : {}),
+      ...(values.app !== undefined ? { app: values.app } : {}),
     },
   };
 }
@@ -61,8 +67,7 @@ export const SELECTION_PAGE = 500;
 
 /**
  * The selected events' ids, page by page, newest page first (each page oldest first): a selection of a
- * million events never sits in memory whole. Pages step back by `until`, the oldest time of the page
- * before; events of that same instant already taken are passed by.
+ * million events never sits in memory whole. With `app`, only that app's events (DINGTALK_APPS).
  */
 export async function* selectedEventIdPages(
   selection: EventSelection,
@@ -73,17 +78,33 @@ export async function* selectedEventIdPages(
     yield [selection.id];
     return;
   }
+  for await (const page of eventPages(events, selection, pageSize)) {
+    const chosen =
+      selection.app === undefined ? page : page.filter((event) => appOf(event) === selection.app);
+    if (chosen.length > 0) yield chosen.map((event) => event.eventId).reverse();
+  }
+}
+
+/**
+ * Stored events newest first, a page at a time: pages step back by `until`, the oldest time of the page
+ * before; events of that same instant already taken are passed by.
+ */
+export async function* eventPages(
+  events: Pick<EventStore, 'list'>,
+  query: { since?: string; type?: string },
+  pageSize = SELECTION_PAGE,
+): AsyncGenerator<StoredEvent[]> {
   let until: string | undefined;
   let takenAtUntil = new Set<string>();
   for (;;) {
     const page = await events.list({
-      since: selection.since!,
       limit: pageSize,
+      ...(query.since === undefined ? {} : { since: query.since }),
       ...(until === undefined ? {} : { until }),
-      ...(selection.type ? { eventType: selection.type } : {}),
+      ...(query.type ? { eventType: query.type } : {}),
     });
     const fresh = page.filter((event) => !(event.receivedAt === until && takenAtUntil.has(event.eventId)));
-    if (fresh.length > 0) yield fresh.map((event) => event.eventId).reverse();
+    if (fresh.length > 0) yield fresh;
     if (page.length < pageSize) return;
     const oldest = page[page.length - 1]!.receivedAt;
     if (oldest === until && fresh.length === 0) {

@@ -1,10 +1,13 @@
-import { storedEventToJson } from '../lib/core/stored-event';
+import { appOf, storedEventToJson } from '../lib/core/stored-event';
+import { eventPages } from './event-selection';
 import type { StoredEvent } from '../lib/core/stored-event';
 import { cliEventStore } from './cli-config';
 import { printTable } from './text-table';
 
 export interface EventsOptions {
   type?: string;
+  /** Only this app's events (DINGTALK_APPS id; `default` for the single app). */
+  app?: string;
   since?: string;
   limit: number;
   json: boolean;
@@ -14,11 +17,21 @@ export interface EventsOptions {
 export async function events(options: EventsOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const { store, close } = cliEventStore(env);
   try {
-    const found = await store.list({
-      limit: options.limit,
-      ...(options.type ? { eventType: options.type } : {}),
+    const query = {
+      ...(options.type ? { eventType: options.type, type: options.type } : {}),
       ...(options.since ? { since: options.since } : {}),
-    });
+    };
+    let found: StoredEvent[] = [];
+    if (options.app === undefined) {
+      found = await store.list({ limit: options.limit, ...query });
+    } else {
+      // Apps share the table's indexes: read newest first, page by page, until enough are the app's.
+      for await (const page of eventPages(store, query)) {
+        found.push(...page.filter((event) => appOf(event) === options.app));
+        if (found.length >= options.limit) break;
+      }
+      found = found.slice(0, options.limit);
+    }
     if (options.json) {
       for (const event of found) console.log(storedEventToJson(event));
     } else {
@@ -33,8 +46,14 @@ export async function events(options: EventsOptions, env: NodeJS.ProcessEnv): Pr
 function printEvents(found: StoredEvent[]): void {
   printTable(
     [
-      ['RECEIVED AT', 'EVENT TYPE', 'EVENT ID', 'OWNER KEY'],
-      ...found.map((event) => [event.receivedAt, event.eventType, event.eventId, event.ownerKey]),
+      ['RECEIVED AT', 'APP', 'EVENT TYPE', 'EVENT ID', 'OWNER KEY'],
+      ...found.map((event) => [
+        event.receivedAt,
+        appOf(event),
+        event.eventType,
+        event.eventId,
+        event.ownerKey,
+      ]),
     ],
     'no events',
   );

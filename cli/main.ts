@@ -23,6 +23,7 @@ Commands:
       --owner-key KEY      owner key to encrypt with (default: the first of DINGTALK_OWNER_KEY)
   events                 List stored events, newest first
       --type TYPE          only this event type
+      --app ID             only this app's events (DINGTALK_APPS; default: the single app)
       --since ISO          only events received at or after this instant
       --limit N            at most N events (default 20)
       --json               one JSON object per line
@@ -40,12 +41,14 @@ Commands:
       --id ID              one event
       --since ISO          every event received at or after this instant
       --type TYPE          with --since: only this event type
+      --app ID             with --since: only this app's events
       --json               one JSON object per line: eventId, status
   reprocess              Run stored events through the table-change processing again, from the
                          events table (projection, missing delivery records); idempotent
       --id ID              one event
       --since ISO          every event received at or after this instant
       --type TYPE          with --since: only this event type
+      --app ID             with --since: only this app's events
       --parked             Alibaba Cloud: every parked record (PARKED_TABLE), removed once processed
       --json               one JSON object per line: eventId, status
   parked                 Alibaba Cloud: table-change records set aside, with their reasons
@@ -135,6 +138,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         options: {
           type: { type: 'string' },
           since: { type: 'string' },
+          app: { type: 'string' },
           limit: { type: 'string', default: '20' },
           json: { type: 'boolean', default: false },
         },
@@ -152,6 +156,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
           limit,
           json: values.json,
           ...(values.type ? { type: values.type } : {}),
+          ...(values.app ? { app: values.app } : {}),
           ...(since ? { since } : {}),
         },
         env,

@@ -16,7 +16,11 @@ export const SECRET_VARIABLES = [
 ] as const;
 
 /** The single app's secrets: with DINGTALK_APPS each app has its own (below), and these are not read. */
-const SINGLE_APP_SECRETS: ReadonlySet<string> = new Set(['DINGTALK_TOKEN', 'DINGTALK_AES_KEY', 'DINGTALK_APP_SECRET']);
+const SINGLE_APP_SECRETS: ReadonlySet<string> = new Set([
+  'DINGTALK_TOKEN',
+  'DINGTALK_AES_KEY',
+  'DINGTALK_APP_SECRET',
+]);
 
 /**
  * With DINGTALK_APPS on AWS, each app's secrets live under DINGTALK_APP_SECRETS_PREFIX (the stage's

@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { postToCallback, signPush } from '../../lib/dingtalk/push-sender';
+import type { TestAppId } from '../support/apps';
+import { TEST_APPS_ENV, appSide } from '../support/apps';
+import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
+import type { LocalStack } from '../support/local-stack';
+import { startLocalStack } from '../support/local-stack';
+
+const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dingtalk', 'events');
+
+/** DingTalk's side of one app (its token, AES key and owner key), pushing to a path on loopback. */
+async function pushAs(app: TestAppId, url: string, plaintext: string) {
+  const { crypto, ownerKey } = appSide(app);
+  const { query, body } = signPush(crypto, plaintext, ownerKey);
+  return postToCallback(url, query, body, { crypto, timeoutMs: 15_000 });
+}
+
+async function cliLines(stack: LocalStack, args: string[]): Promise<Array<Record<string, unknown>>> {
+  const result = await runCli(args, stack.env);
+  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function syncItem(corpId: string, bizType: number, data: Record<string, unknown>, atMs: number) {
+  return {
+    corp_id: corpId,
+    biz_id: bizType === 2 ? 'suite1234567' : String(data.userid ?? 'suite1234567'),
+    biz_type: bizType,
+    biz_data: JSON.stringify(data),
+    subscribe_id: 'suite1234567_0',
+    open_cursor: atMs % 100_000,
+    gmt_create: atMs,
+    gmt_modified: atMs,
+    status: 0,
+  };
+}
+
+describe('several apps in one deployment: DINGTALK_APPS of two internal apps and an ISV suite (npm start; DingTalk played on loopback)', function () {
+  this.timeout(300_000);
+  let stack: LocalStack;
+  const run = randomUUID().slice(0, 8);
+
+  before(async () => {
+    stack = await startLocalStack({ ...TEST_APPS_ENV });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('GIVEN a push to each internal app’s path WHEN answered THEN under its own owner key, and each stored with its appId', async () => {
+    for (const app of ['hr', 'oa'] as const) {
+      const result = await pushAs(
+        app,
+        `${stack.url}/${app}`,
+        JSON.stringify({
+          EventType: 'user_add_org',
+          eventId: `${app}-${run}`,
+          CorpId: 'dingcorp1',
+          UserId: ['u1'],
+        }),
+      );
+      expect(result.reply).to.deep.equal({ message: 'success', ownerKey: appSide(app).ownerKey });
+    }
+    const hr = await cliLines(stack, ['events', '--app', 'hr', '--json', '--limit', '50']);
+    expect(hr.map((event) => [event.eventId, event.appId, event.corpId])).to.deep.include([
+      `hr-${run}`,
+      'hr',
+      'dingcorp1',
+    ]);
+    expect(hr.every((event) => event.appId === 'hr')).to.equal(true);
+  });
+
+  it('GIVEN a push signed for hr WHEN sent to oa’s path THEN 401 and nothing stored; on the shared /dingtalk THEN the signature finds hr', async () => {
+    const forged = await pushAs(
+      'hr',
+      `${stack.url}/oa`,
+      JSON.stringify({ EventType: 'user_add_org', eventId: `forged-${run}` }),
+    );
+    expect(forged.status).to.equal(401);
+    const shared = await pushAs(
+      'hr',
+      stack.url,
+      JSON.stringify({ EventType: 'org_dept_create', eventId: `shared-${run}` }),
+    );
+    expect(shared.reply).to.deep.equal({ message: 'success', ownerKey: appSide('hr').ownerKey });
+    const stored = await cliLines(stack, ['events', '--app', 'hr', '--json', '--limit', '50']);
+    expect(stored.map((event) => event.eventId))
+      .to.include(`shared-${run}`)
+      .and.not.include(`forged-${run}`);
+    const unknown = await pushAs(
+      'hr',
+      `${stack.url}/payroll`,
+      JSON.stringify({ EventType: 'x', eventId: `u-${run}` }),
+    );
+    expect(unknown.status).to.equal(404);
+  });
+
+  it('GIVEN SyncHTTP HIGH (suite_ticket + org_suite_auth) and MEDIUM (two corps’ users) batches, each redelivered once WHEN pushed to the suite THEN one event per item, stored once, with the suite’s appId and each item’s corp', async () => {
+    const high = readFileSync(join(FIXTURES, 'sync_http_push_high.shape-synchttp.json'), 'utf8');
+    const medium = readFileSync(join(FIXTURES, 'sync_http_push_medium.shape-synchttp.json'), 'utf8');
+    for (const batch of [high, high, medium, medium]) {
+      const result = await pushAs('isv', `${stack.url}/isv`, JSON.stringify(JSON.parse(batch)));
+      expect(result.reply).to.deep.equal({ message: 'success', ownerKey: appSide('isv').ownerKey });
+    }
+    const events = await cliLines(stack, ['events', '--app', 'isv', '--json', '--limit', '50']);
+    expect(events.map((event) => `${event.eventType}@${event.corpId}`).sort()).to.deep.equal([
+      'org_suite_auth@dingcustomercorp0001',
+      'suite_ticket@dingisvownercorp0001',
+      'user_add_org@dingcustomercorp0001',
+      'user_modify_org@dingcustomercorp0002',
+    ]);
+  });
+
+  it('GIVEN a second, later suite_ticket WHEN `suite-ticket --app isv` runs THEN the later ticket, and the stack’s log never shows a ticket', async () => {
+    const later = Date.parse('2026-12-02T06:00:00Z');
+    const batch = {
+      EventType: 'SYNC_HTTP_PUSH_HIGH',
+      bizData: [
+        syncItem(
+          'dingisvownercorp0001',
+          2,
+          { syncAction: 'suite_ticket', suiteTicket: `LaterTicket${run}` },
+          later,
+        ),
+      ],
+    };
+    expect((await pushAs('isv', `${stack.url}/isv`, JSON.stringify(batch))).reply?.message).to.equal(
+      'success',
+    );
+    const [ticket] = await eventually(
+      () => cliLines(stack, ['suite-ticket', '--app', 'isv', '--json']).catch(() => []),
+      (lines) => lines[0]?.suiteTicket === `LaterTicket${run}`,
+      60_000,
+    );
+    expect(ticket).to.include({
+      appId: 'isv',
+      suiteTicket: `LaterTicket${run}`,
+      issuedAt: '2026-12-02T06:00:00Z',
+    });
+    expect(stack.output())
+      .not.to.contain('DemoSuiteTicketNotSecret0001')
+      .and.not.to.contain(`LaterTicket${run}`);
+  });
+
+  it('GIVEN a corp that authorised the suite WHEN it relieves it THEN `corps --app isv` shows it relieved since then, with its name', async () => {
+    const relievedAt = Date.parse('2026-12-02T07:00:00Z');
+    const batch = {
+      EventType: 'SYNC_HTTP_PUSH_HIGH',
+      bizData: [syncItem('dingcustomercorp0001', 4, { syncAction: 'org_suite_relieve' }, relievedAt)],
+    };
+    expect((await pushAs('isv', `${stack.url}/isv`, JSON.stringify(batch))).reply?.message).to.equal(
+      'success',
+    );
+    const corps = await eventually(
+      () => cliLines(stack, ['corps', '--app', 'isv', '--json']),
+      (lines) => lines.some((corp) => corp.status === 'relieved'),
+      60_000,
+    );
+    expect(corps.map(({ corpId, name, status, since }) => ({ corpId, name, status, since }))).to.deep.equal([
+      {
+        corpId: 'dingcustomercorp0001',
+        name: '示例客户一号公司',
+        status: 'relieved',
+        since: '2026-12-02T07:00:00Z',
+      },
+    ]);
+  });
+});
