@@ -21,6 +21,7 @@ Commands:
   send <file.json | ->   Encrypt an event like DingTalk does and POST it
       --url URL            callback URL (default http://localhost:$PORT/dingtalk, PORT=3000)
       --owner-key KEY      owner key to encrypt with (default: the first of DINGTALK_OWNER_KEY)
+      --app ID             as this app of DINGTALK_APPS: its credentials, to /dingtalk/ID
   events                 List stored events, newest first
       --type TYPE          only this event type
       --app ID             only this app's events (DINGTALK_APPS; default: the single app)
@@ -120,13 +121,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { url: { type: 'string' }, 'owner-key': { type: 'string' } },
+        options: { url: { type: 'string' }, 'owner-key': { type: 'string' }, app: { type: 'string' } },
       });
       if (positionals.length !== 1) return usage('send needs exactly one file (or - for stdin)');
       return send(
         {
           file: positionals[0]!,
           ...(values.url ? { url: values.url } : {}),
+          ...(values.app ? { app: values.app } : {}),
           ...(values['owner-key'] ? { ownerKey: values['owner-key'] } : {}),
         },
         env,

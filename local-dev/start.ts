@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { listsApps } from '../lib/startup/app-settings';
 import { DEV_DINGTALK_ENV, LOCAL_STAGE, withDevCredentials } from './dev-credentials';
 import type { DynamoDbLocal } from './dynamodb-local';
 import { JavaMissingError, startDynamoDbLocal } from './dynamodb-local';
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
     log(`  DINGTALK_OWNER_KEY=${DEV_DINGTALK_ENV.DINGTALK_OWNER_KEY}`);
   }
   log(`callback endpoint: POST http://localhost:${httpPort}/dingtalk`);
+  if (listsApps(process.env)) {
+    log(`  DINGTALK_APPS: one app per path, POST http://localhost:${httpPort}/dingtalk/{app id}`);
+  }
 
   const offline = spawn(
     process.execPath,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postToCallback, signPush } from '../../lib/dingtalk/push-sender';
 import type { TestAppId } from '../support/apps';
@@ -101,6 +102,20 @@ describe('several apps in one deployment: DINGTALK_APPS of two internal apps and
       JSON.stringify({ EventType: 'x', eventId: `u-${run}` }),
     );
     expect(unknown.status).to.equal(404);
+  });
+
+  it('GIVEN `send --app oa` WHEN run with DINGTALK_APPS THEN signed with oa’s credentials, posted to /dingtalk/oa and answered under its owner key', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'send-')), 'event.json');
+    writeFileSync(file, JSON.stringify({ EventType: 'user_modify_org', eventId: `send-${run}` }));
+    const result = await runCli(['send', '--app', 'oa', file], {
+      ...stack.env,
+      PORT: String(stack.httpPort),
+      ...TEST_APPS_ENV,
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('reply: success (signature valid, owner key dingoaappkey)');
+    const oa = await cliLines(stack, ['events', '--app', 'oa', '--json', '--limit', '50']);
+    expect(oa.map((event) => event.eventId)).to.include(`send-${run}`);
   });
 
   it('GIVEN SyncHTTP HIGH (suite_ticket + org_suite_auth) and MEDIUM (two corps’ users) batches, each redelivered once WHEN pushed to the suite THEN one event per item, stored once, with the suite’s appId and each item’s corp', async () => {
