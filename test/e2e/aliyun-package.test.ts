@@ -9,6 +9,8 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EncryptedReply } from '../../lib/dingtalk/callback-crypto';
+import { TEST_APPS_JSON, appSide } from '../support/apps';
+import { signPush } from '../../lib/dingtalk/push-sender';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import { DingTalkOpenApiStandIn } from '../../local-dev/dingtalk-open-api-standin';
 import { PROJECT_ROOT, SERVERLESS_BIN } from '../../local-dev/serverless-config';
@@ -250,6 +252,39 @@ describe('Alibaba Cloud artifact: `sls package --config serverless.aliyun.yml` o
       expect(fake.rowCount(TABLES.events)).to.equal(before);
     });
   }
+
+  it('GIVEN DINGTALK_APPS WHEN the unzipped callback gets a push for oa on /dingtalk/oa (API Gateway path parameter, FC 3.0 raw path) THEN answered under oa’s key and stored with its appId; hr’s push on oa’s path THEN 401', async () => {
+    const { DINGTALK_TOKEN: _t, DINGTALK_AES_KEY: _a, DINGTALK_OWNER_KEY: _o, ...tables } = env;
+    const appsEnv = { ...tables, DINGTALK_APPS: TEST_APPS_JSON };
+    const eventId = `apps-${randomUUID()}`;
+    const asApp = (app: 'hr' | 'oa', shape: 'api-gateway' | 'fc3-http-trigger') => {
+      const { crypto, ownerKey } = appSide(app);
+      const event = JSON.parse(
+        fcHttpEvent(
+          shape,
+          signPush(crypto, JSON.stringify({ EventType: 'user_add_org', eventId }), ownerKey),
+        ).toString(),
+      ) as Record<string, unknown>;
+      if (shape === 'api-gateway')
+        Object.assign(event, { path: '/dingtalk/oa', pathParameters: { app: 'oa' } });
+      else event.rawPath = '/dingtalk/oa';
+      return Buffer.from(JSON.stringify(event));
+    };
+    const responses = (await invokeFromArtifact(join(unzipped, 'aliyun-bundle/callback.js'), appsEnv, [
+      asApp('oa', 'api-gateway'),
+      asApp('oa', 'fc3-http-trigger'),
+      asApp('hr', 'api-gateway'),
+    ])) as Array<{ statusCode: number; body: string }>;
+    for (const response of responses.slice(0, 2)) {
+      expect(response.statusCode, response.body).to.equal(200);
+      expect(appSide('oa').crypto.openReply(JSON.parse(response.body) as EncryptedReply)).to.deep.equal({
+        message: 'success',
+        ownerKey: 'dingoaappkey',
+      });
+    }
+    expect(responses[2]!.statusCode).to.equal(401);
+    expect(fake.rawRow(TABLES.events, eventId)?.get('appId')).to.equal('oa');
+  });
 
   it('GIVEN only DINGTALK_* set and no FC credentials WHEN check_url arrives on both shapes THEN success; a real event THEN 503', async () => {
     const onlyDingTalk = { PATH: process.env.PATH ?? '', ...DEV_DINGTALK_ENV };
