@@ -15,6 +15,8 @@ export interface StreamHealth {
   reconnects: number;
   /** Epoch ms this file was written. */
   writtenAt: number;
+  /** With DINGTALK_APPS: each app's connection (the fields above are their worst case). */
+  apps?: Record<string, Omit<StreamHealth, 'writtenAt' | 'apps'>>;
 }
 
 export function writeStreamHealth(file: string, health: StreamHealth): void {
@@ -40,7 +42,11 @@ export function checkStreamHealth(file: string, maxAgeMs: number, now = Date.now
         ? `no frame for ${now - Math.max(health.lastFrameAt, health.connectedAt)} ms`
         : undefined;
   if (problem) {
-    console.error(`unhealthy: ${problem} (reconnects: ${health.reconnects})`);
+    const down = Object.entries(health.apps ?? {})
+      .filter(([, app]) => !app.connected)
+      .map(([id]) => id);
+    const apps = down.length > 0 ? `; apps not connected: ${down.join(', ')}` : '';
+    console.error(`unhealthy: ${problem} (reconnects: ${health.reconnects}${apps})`);
     return 1;
   }
   console.log(`healthy (reconnects: ${health.reconnects})`);

@@ -33,16 +33,23 @@ export class DingTalkStreamStandIn {
   readonly connectedAt: number[] = [];
   readonly closedAt: number[] = [];
   private readonly wss: WebSocketServer;
-  private readonly tickets = new Map<string, number>();
+  private readonly tickets = new Map<string, { expires: number; clientId: string }>();
   private readonly sockets: WebSocket[] = [];
+  /** The app (clientId) each connection was opened for. */
+  private readonly socketApps = new WeakMap<WebSocket, string>();
+  private readonly apps: ReadonlyArray<{ clientId: string; clientSecret: string }>;
   private readonly waiting = new Map<string, (ack: StreamAckRecord) => void>();
   private readonly hanging: Array<{ destroy(): void }> = [];
 
-  /** `answerHeartbeats: false` leaves the client's WebSocket pings unanswered (a dead link). */
+  /**
+   * One app, or several (each connection belongs to the app whose credentials opened it).
+   * `answerHeartbeats: false` leaves the client's WebSocket pings unanswered (a dead link).
+   */
   constructor(
-    private readonly app: { clientId: string; clientSecret: string },
+    app: { clientId: string; clientSecret: string } | ReadonlyArray<{ clientId: string; clientSecret: string }>,
     options: { answerHeartbeats?: boolean } = {},
   ) {
+    this.apps = Array.isArray(app) ? app : [app as { clientId: string; clientSecret: string }];
     this.wss = new WebSocketServer({ noServer: true, autoPong: options.answerHeartbeats ?? true });
   }
 
@@ -70,13 +77,16 @@ export class DingTalkStreamStandIn {
       }
       const url = new URL(request.url ?? '/', 'http://stand-in');
       const ticket = url.searchParams.get('ticket') ?? '';
-      const expires = this.tickets.get(ticket);
+      const issued = this.tickets.get(ticket);
       this.tickets.delete(ticket); // one ticket, one connection
-      if (url.pathname !== '/connect' || expires === undefined || expires < Date.now()) {
+      if (url.pathname !== '/connect' || issued === undefined || issued.expires < Date.now()) {
         socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        this.socketApps.set(ws, issued.clientId);
+        this.accept(ws);
+      });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return this;
@@ -89,12 +99,21 @@ export class DingTalkStreamStandIn {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** Sends an EVENT frame on the newest connection; resolves with its acknowledgement (or rejects after `timeoutMs`). */
+  /** The open connections of one app (clientId), newest last. */
+  socketsOf(clientId: string): WebSocket[] {
+    return this.openSockets.filter((socket) => this.socketApps.get(socket) === clientId);
+  }
+
+  /**
+   * Sends an EVENT frame on the newest connection (of `clientId`'s app when given); resolves with its
+   * acknowledgement (or rejects after `timeoutMs`).
+   */
   sendEvent(
     event: { eventId: string; eventType: string; data: string; corpId?: string; bornTime?: number },
     timeoutMs = 10_000,
+    clientId?: string,
   ): Promise<StreamAckRecord> {
-    const socket = this.openSockets.at(-1);
+    const socket = (clientId === undefined ? this.openSockets : this.socketsOf(clientId)).at(-1);
     if (!socket) return Promise.reject(new Error('no open connection'));
     const messageId = `msg-${randomUUID()}`;
     const acked = new Promise<StreamAckRecord>((resolve, reject) => {
@@ -230,7 +249,8 @@ export class DingTalkStreamStandIn {
       this.refuseOpens--;
       return { status: 503, body: { code: 'ServiceUnavailable', message: 'gateway busy' } };
     }
-    if (body.clientId !== this.app.clientId || body.clientSecret !== this.app.clientSecret) {
+    const app = this.apps.find((candidate) => candidate.clientId === body.clientId);
+    if (!app || body.clientSecret !== app.clientSecret) {
       return {
         status: 401,
         body: { code: 'InvalidAuthentication', message: 'clientId or clientSecret is wrong' },
@@ -240,7 +260,7 @@ export class DingTalkStreamStandIn {
       return { status: 400, body: { code: 'InvalidParameter', message: 'subscriptions is required' } };
     }
     const ticket = randomUUID();
-    this.tickets.set(ticket, Date.now() + 90_000);
+    this.tickets.set(ticket, { expires: Date.now() + 90_000, clientId: app.clientId });
     return {
       status: 200,
       body: { endpoint: `ws://127.0.0.1:${(this.server!.address() as AddressInfo).port}/connect`, ticket },

@@ -1,4 +1,10 @@
-import { eventIdentity, payloadCorpId, payloadEventTime, payloadEventType } from '../dingtalk/event-payload';
+import {
+  CREDENTIAL_EVENT_TYPES,
+  eventIdentity,
+  payloadCorpId,
+  payloadEventTime,
+  payloadEventType,
+} from '../dingtalk/event-payload';
 import { parseExactJson } from '../dingtalk/exact-json';
 import type { StreamAck, StreamFrame } from '../dingtalk/stream-protocol';
 import { epochMillis, isObject, text } from '../dingtalk/values';
@@ -19,6 +25,8 @@ export function storedEventFromStreamFrame(
   frame: StreamFrame,
   appKey: string,
   receivedAtMs: number,
+  /** The app (DINGTALK_APPS id) whose connection received it; absent: the single app. */
+  appId?: string,
 ): StoredEvent {
   const parsed = (() => {
     try {
@@ -38,6 +46,7 @@ export function storedEventFromStreamFrame(
     eventType,
     { ...data, eventId: text(frame.headers.eventId) ?? data.eventId },
     frame.data,
+    appId,
   );
   const corpId = text(frame.headers.eventCorpId) ?? payloadCorpId(data);
   const eventTime = epochMillis(frame.headers.eventBornTime) ?? payloadEventTime(data);
@@ -51,7 +60,7 @@ export function storedEventFromStreamFrame(
       ...(eventTime !== undefined ? { eventTime } : {}),
       ...(processInstanceId ? { processInstanceId } : {}),
     },
-    { receivedAtMs, ownerKey: appKey, source: 'stream' },
+    { receivedAtMs, ownerKey: appKey, source: 'stream', ...(appId === undefined ? {} : { appId }) },
   );
 }
 
@@ -59,19 +68,25 @@ export function createStreamModeIngest(deps: {
   store: EventWriter;
   logger: Logger;
   appKey: string;
+  /** The app whose connection this is (DINGTALK_APPS); absent: the single app. */
+  appId?: string;
   now: () => number;
 }) {
   return async function ingestStreamEvent(frame: StreamFrame): Promise<StreamAck> {
-    const event = storedEventFromStreamFrame(frame, deps.appKey, deps.now());
+    const event = storedEventFromStreamFrame(frame, deps.appKey, deps.now(), deps.appId);
     const context = {
       eventType: event.eventType,
       eventId: event.eventId,
       messageId: frame.headers.messageId,
+      ...(deps.appId === undefined ? {} : { appId: deps.appId }),
     };
     try {
       const outcome = await deps.store.put(event);
       deps.logger.info('stream event accepted', { ...context, outcome });
-      deps.logger.debug('event payload', { ...context, payload: event.payload });
+      // A suite ticket is a credential: its payload is never logged, at any level.
+      if (!CREDENTIAL_EVENT_TYPES.has(event.eventType)) {
+        deps.logger.debug('event payload', { ...context, payload: event.payload });
+      }
       return 'SUCCESS';
     } catch (error) {
       deps.logger.error('store failed, asking DingTalk to redeliver', {

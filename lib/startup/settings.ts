@@ -118,23 +118,28 @@ export function loadStreamModeSettings(env: Env): StreamModeSettings {
   return loadSettings((problems) => {
     const appKey = required(env, 'DINGTALK_APP_KEY', problems);
     const appSecret = required(env, 'DINGTALK_APP_SECRET', problems);
-    const baseUrl = dingTalkBase(env, 'DINGTALK_OPENAPI_BASE', problems);
-    const backoffMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_BACKOFF_MS', problems);
-    const heartbeatMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_HEARTBEAT_MS', problems);
-    const idleMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_IDLE_MS', problems);
-    const healthFile = env.DINGTALK_STREAM_HEALTH_FILE?.trim() || undefined;
-    const proxy = readProxySettings(env, problems);
-    return {
-      ...(proxy ? { proxy } : {}),
-      appKey,
-      appSecret,
-      ...(baseUrl === undefined ? {} : { baseUrl }),
-      ...(backoffMs === undefined ? {} : { backoffMs }),
-      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
-      ...(idleMs === undefined ? {} : { idleMs }),
-      ...(healthFile === undefined ? {} : { healthFile }),
-    };
+    return { ...readStreamConnectionSettings(env, problems), appKey, appSecret };
   });
+}
+
+/** What every Stream Mode connection shares, whichever app it is for: the gateway, timers, health, proxy. */
+export type StreamConnectionSettings = Omit<StreamModeSettings, 'appKey' | 'appSecret'>;
+
+export function readStreamConnectionSettings(env: Env, problems: string[]): StreamConnectionSettings {
+  const baseUrl = dingTalkBase(env, 'DINGTALK_OPENAPI_BASE', problems);
+  const backoffMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_BACKOFF_MS', problems);
+  const heartbeatMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_HEARTBEAT_MS', problems);
+  const idleMs = optionalPositiveInteger(env, 'DINGTALK_STREAM_IDLE_MS', problems);
+  const healthFile = env.DINGTALK_STREAM_HEALTH_FILE?.trim() || undefined;
+  const proxy = readProxySettings(env, problems);
+  return {
+    ...(proxy ? { proxy } : {}),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(backoffMs === undefined ? {} : { backoffMs }),
+    ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+    ...(idleMs === undefined ? {} : { idleMs }),
+    ...(healthFile === undefined ? {} : { healthFile }),
+  };
 }
 
 export function readDingTalkSettings(env: Env, problems: string[]): DingTalkSettings {

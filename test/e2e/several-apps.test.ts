@@ -1,15 +1,17 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postToCallback, signPush } from '../../lib/dingtalk/push-sender';
 import type { TestAppId } from '../support/apps';
-import { TEST_APPS_ENV, appSide } from '../support/apps';
+import { TEST_APPS, TEST_APPS_ENV, appSide } from '../support/apps';
 import { runCli } from '../support/cli';
 import { eventually } from '../support/eventually';
 import type { LocalStack } from '../support/local-stack';
-import { startLocalStack } from '../support/local-stack';
+import { PROJECT_ROOT, startLocalStack } from '../support/local-stack';
+import { DingTalkStreamStandIn } from '../../local-dev/dingtalk-stream-standin';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dingtalk', 'events');
 
@@ -187,5 +189,74 @@ describe('several apps in one deployment: DINGTALK_APPS of two internal apps and
         since: '2026-12-02T07:00:00Z',
       },
     ]);
+  });
+  it('GIVEN Stream Mode for hr and the suite, and oa with a wrong secret WHEN the connector runs THEN hr and the suite connect and store with their appId (the suite’s event with its corp), oa is refused and retried, and the health check names oa', async () => {
+    const secrets = Object.fromEntries(TEST_APPS.map((app) => [app.id, app.appSecret]));
+    const gateway = await new DingTalkStreamStandIn(
+      TEST_APPS.map((app) => ({ clientId: app.appKey, clientSecret: app.appSecret })),
+    ).start();
+    const apps = TEST_APPS.map((app) => ({
+      ...app,
+      stream: true,
+      ...(app.id === 'oa' ? { appSecret: 'not-oa-s-secret' } : {}),
+    }));
+    const healthFile = join(mkdtempSync(join(tmpdir(), 'apps-health-')), 'health.json');
+    const connector = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/dingtalk-callback.js'), 'stream'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...stack.env,
+        ...TEST_APPS_ENV,
+        DINGTALK_APPS: JSON.stringify(apps),
+        DINGTALK_OPENAPI_BASE: gateway.baseUrl,
+        DINGTALK_STREAM_BACKOFF_MS: '200',
+        DINGTALK_STREAM_HEALTH_FILE: healthFile,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    connector.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    connector.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    try {
+      const connected = await eventually(
+        () => ['dinghrappkey', 'suite1234567key'].map((key) => gateway.socketsOf(key).length),
+        (counts) => counts.every((count) => count === 1),
+        30_000,
+      );
+      expect(connected).to.deep.equal([1, 1]);
+      const hrEvent = { eventId: `stream-hr-${run}`, eventType: 'user_add_org', data: '{"userId":["u9"]}' };
+      const isvEvent = {
+        eventId: `stream-isv-${run}`,
+        eventType: 'org_dept_create',
+        data: '{"deptId":[7]}',
+        corpId: 'dingcustomercorp0002',
+      };
+      expect((await gateway.sendEvent(hrEvent, 10_000, 'dinghrappkey')).status).to.equal('SUCCESS');
+      expect((await gateway.sendEvent(isvEvent, 10_000, 'suite1234567key')).status).to.equal('SUCCESS');
+      const hr = await cliLines(stack, ['events', '--app', 'hr', '--json', '--limit', '50']);
+      expect(hr.find((event) => event.eventId === hrEvent.eventId)).to.include({
+        appId: 'hr',
+        source: 'stream',
+      });
+      const isv = await cliLines(stack, ['events', '--app', 'isv', '--json', '--limit', '50']);
+      expect(isv.find((event) => event.eventId === isvEvent.eventId)).to.include({
+        appId: 'isv',
+        corpId: 'dingcustomercorp0002',
+      });
+      // oa keeps trying with its wrong secret, and never gets a connection.
+      await eventually(
+        () => gateway.opens.length,
+        (opens) => opens >= 5,
+        30_000,
+      );
+      expect(gateway.socketsOf('dingoaappkey')).to.have.length(0);
+      const health = await runCli(['stream-health', '--file', healthFile], process.env);
+      expect(health.code).to.equal(1);
+      expect(health.stderr).to.contain('apps not connected: oa');
+      expect(output).not.to.contain(secrets.hr!).and.not.to.contain('not-oa-s-secret');
+    } finally {
+      connector.kill('SIGTERM');
+      await new Promise((resolve) => connector.once('exit', resolve));
+      await gateway.stop();
+    }
   });
 });
