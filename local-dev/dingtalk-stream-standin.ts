@@ -46,7 +46,8 @@ export class DingTalkStreamStandIn {
    * `answerHeartbeats: false` leaves the client's WebSocket pings unanswered (a dead link).
    */
   constructor(
-    app: { clientId: string; clientSecret: string } | ReadonlyArray<{ clientId: string; clientSecret: string }>,
+    app:
+      { clientId: string; clientSecret: string } | ReadonlyArray<{ clientId: string; clientSecret: string }>,
     options: { answerHeartbeats?: boolean } = {},
   ) {
     this.apps = Array.isArray(app) ? app : [app as { clientId: string; clientSecret: string }];

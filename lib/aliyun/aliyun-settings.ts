@@ -57,6 +57,8 @@ export interface AliyunTableChangeSettings {
 export interface AliyunDeliveryRetrySettings {
   tablestore: TablestoreSettings;
   eventsTable: string;
+  /** SUITE_STATE_TABLE: each run also checks the suites' ticket age (lib/core/suite-state.ts). */
+  suiteStateTable?: string;
   forwarding?: ForwardingSettings;
 }
 
@@ -135,7 +137,13 @@ export function loadAliyunDeliveryRetrySettings(env: Env): AliyunDeliveryRetrySe
     const tablestore = readTablestoreSettings(env, problems);
     const eventsTable = tableName(env, 'EVENTS_TABLE', problems);
     const forwarding = readForwarding(env, problems);
-    return { tablestore, eventsTable, ...(forwarding ? { forwarding } : {}) };
+    const suiteStateTable = optionalTableName(env, 'SUITE_STATE_TABLE', problems);
+    return {
+      tablestore,
+      eventsTable,
+      ...(suiteStateTable === undefined ? {} : { suiteStateTable }),
+      ...(forwarding ? { forwarding } : {}),
+    };
   });
 }
 

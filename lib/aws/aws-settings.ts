@@ -56,6 +56,8 @@ export interface AwsTableChangeSettings {
 
 export interface AwsDeliveryRetrySettings {
   eventsTable: string;
+  /** SUITE_STATE_TABLE: each run also checks the suites' ticket age (lib/core/suite-state.ts). */
+  suiteStateTable?: string;
   dynamoDb: DynamoDbSettings;
   /** Without FORWARD_URL there is nothing to retry. */
   forwarding?: ForwardingSettings;
@@ -126,7 +128,14 @@ export function loadAwsDeliveryRetrySettings(env: Env): AwsDeliveryRetrySettings
     const dynamoDb = readDynamoDbSettings(env, problems);
     const forwarding = readForwarding(env, problems);
     const retention = readRetention(env, problems);
-    return { eventsTable, dynamoDb, retention, ...(forwarding ? { forwarding } : {}) };
+    const suiteStateTable = optionalTableName(env, 'SUITE_STATE_TABLE', problems);
+    return {
+      eventsTable,
+      ...(suiteStateTable === undefined ? {} : { suiteStateTable }),
+      dynamoDb,
+      retention,
+      ...(forwarding ? { forwarding } : {}),
+    };
   });
 }
 

@@ -50,8 +50,13 @@ export class DynamoDbSuiteState implements SuiteStateStore {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'appId = :app AND begins_with(stateKey, :prefix)',
-          ExpressionAttributeValues: { ':app': appId, ':prefix': prefix },
+          // DynamoDB refuses an empty string in a key condition: no prefix is the whole partition.
+          ...(prefix === ''
+            ? { KeyConditionExpression: 'appId = :app', ExpressionAttributeValues: { ':app': appId } }
+            : {
+                KeyConditionExpression: 'appId = :app AND begins_with(stateKey, :prefix)',
+                ExpressionAttributeValues: { ':app': appId, ':prefix': prefix },
+              }),
           Limit: limit - rows.length,
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),

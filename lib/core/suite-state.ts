@@ -2,6 +2,7 @@ import { parseExactJson } from '../dingtalk/exact-json';
 import { isObject, text } from '../dingtalk/values';
 import type { StoredEvent } from './stored-event';
 import { appOf } from './stored-event';
+import type { Logger } from './logger';
 
 /**
  * What an ISV suite's events leave behind as state, beside the events themselves: the suite's latest
@@ -65,8 +66,15 @@ export interface SuiteStateStore {
   remove(appId: string, key: string): Promise<void>;
 }
 
-export const TICKET_KEY = 'ticket';
+/**
+ * Every suite's latest ticket is a row of one partition, `~tickets` (no app id starts with `~`), keyed by
+ * the app: one suite's ticket is one read, and the scheduled check lists every suite's in one range read
+ * that grows with the suites, not with their corps.
+ */
+export const TICKETS_PARTITION = '~tickets';
 export const CORP_PREFIX = 'corp|';
+/** DingTalk pushes a ticket about every 5 hours: one older than this means the pushes stopped. */
+export const SUITE_TICKET_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 const MAX_ATTEMPTS = 20;
 
 /** The (time, eventId) order every fold here uses: a later event wins; the event id breaks a tie. */
@@ -127,7 +135,7 @@ export class SuiteState {
   async apply(change: SuiteChange): Promise<void> {
     if (change.kind === 'ticket') {
       const { appId } = change.ticket;
-      await this.fold<SuiteTicket>(appId, TICKET_KEY, (current) =>
+      await this.fold<SuiteTicket>(TICKETS_PARTITION, appId, (current) =>
         current && rank(current.atMs, current.eventId) >= rank(change.ticket.atMs, change.ticket.eventId)
           ? undefined
           : change.ticket,
@@ -148,8 +156,33 @@ export class SuiteState {
   }
 
   async ticket(appId: string): Promise<SuiteTicket | undefined> {
-    const row = await this.store.read(appId, TICKET_KEY);
+    const row = await this.store.read(TICKETS_PARTITION, appId);
     return row && (JSON.parse(row.value) as SuiteTicket);
+  }
+
+  /**
+   * The suites whose latest ticket is older than `maxAgeMs`, each logged as `suite_ticket_stale` (the
+   * alarm's metric filter on AWS, a Log Service alert on Alibaba; docs/operations.md). The ticket itself
+   * is never logged. A suite that never received a ticket has no row: nothing to compare.
+   */
+  async staleTickets(
+    now: number,
+    logger: Logger,
+    maxAgeMs = SUITE_TICKET_MAX_AGE_MS,
+  ): Promise<Array<{ appId: string; ageSeconds: number }>> {
+    const rows = await this.store.list(TICKETS_PARTITION, '', 1000);
+    const stale = rows
+      .map(({ value }) => JSON.parse(value) as SuiteTicket)
+      .filter((ticket) => now - ticket.atMs > maxAgeMs)
+      .map((ticket) => ({ appId: ticket.appId, ageSeconds: Math.round((now - ticket.atMs) / 1000) }));
+    for (const { appId, ageSeconds } of stale) {
+      logger.error('suite ticket is older than 12 hours: DingTalk stopped pushing to this suite', {
+        appId,
+        ageSeconds,
+        outcome: 'suite_ticket_stale',
+      });
+    }
+    return stale;
   }
 
   /** The corps that ever authorised the suite, by corp id, at most `limit`. */

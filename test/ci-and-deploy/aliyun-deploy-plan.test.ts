@@ -86,8 +86,8 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
         'MAX_BODY_BYTES',
         'RECOVERY_JOURNAL_TABLE', // where it notes its own failures (failed-list-asking.ts)
       ],
-      eventStream: [...common, 'APPROVALS_TABLE', 'PARKED_TABLE', ...forwarding],
-      retryDeliveries: [...common, ...forwarding],
+      eventStream: [...common, 'APPROVALS_TABLE', 'PARKED_TABLE', 'SUITE_STATE_TABLE', ...forwarding],
+      retryDeliveries: [...common, 'SUITE_STATE_TABLE', ...forwarding],
       recoverFailedPushes: [
         ...common,
         'DINGTALK_API_BASE',
@@ -124,6 +124,7 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
       { name: 'dingtalk_callback_parked_prod', primaryKey: 'eventId', timeToLive: 7_776_000 },
       { name: 'dingtalk_callback_recovery_prod', primaryKey: 'rowId', timeToLive: 2_592_000 },
       { name: 'dingtalk_callback_deliveries_prod', primaryKey: 'eventId', timeToLive: 7_776_000 },
+      { name: 'dingtalk_callback_suite_state_prod', primaryKey: 'stateKey', timeToLive: -1 },
     ]);
     expect(plan.triggers).to.deep.equal([
       {
@@ -150,8 +151,12 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
     ]);
   });
 
-  it('GIVEN the retention defaults WHEN planned THEN each table’s time to live: events, parked and deliveries 90 days, approvals 365, the journal 30', () => {
-    const days = Object.fromEntries(plan.tablestore.tables.map((t) => [t.name, t.timeToLive / 86_400]));
+  it('GIVEN the retention defaults WHEN planned THEN each table’s time to live: events, parked and deliveries 90 days, approvals 365, the journal 30; suite state kept (-1)', () => {
+    const kept = plan.tablestore.tables.filter((t) => t.timeToLive === -1).map((t) => t.name);
+    expect(kept).to.deep.equal(['dingtalk_callback_suite_state_prod']);
+    const days = Object.fromEntries(
+      plan.tablestore.tables.filter((t) => t.timeToLive !== -1).map((t) => [t.name, t.timeToLive / 86_400]),
+    );
     expect(days).to.deep.equal({
       dingtalk_callback_events_prod: 90,
       dingtalk_callback_approvals_prod: 365,

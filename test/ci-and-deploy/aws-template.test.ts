@@ -150,10 +150,14 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
         .filter((s) => s.role === role && s.Action.includes('ssm:GetParameters'))
         .flatMap((s) => s.Resource)
         .map((r) => JSON.stringify(r));
-    expect(ssm('CallbackRole')).to.have.length(2);
+    // The single app's token and AES key, and with DINGTALK_APPS each app's (never its app secret).
+    expect(ssm('CallbackRole')).to.have.length(4);
     expect(ssm('CallbackRole').join())
       .to.contain('parameter/dingtalk-callback/prod/dingtalk-token')
-      .and.contain('parameter/dingtalk-callback/prod/dingtalk-aes-key');
+      .and.contain('parameter/dingtalk-callback/prod/dingtalk-aes-key')
+      .and.contain('parameter/dingtalk-callback/prod/apps/*/dingtalk-token')
+      .and.contain('parameter/dingtalk-callback/prod/apps/*/dingtalk-aes-key')
+      .and.not.contain('app-secret');
     expect(ssm('EventStreamRole').join())
       .to.contain('parameter/dingtalk-callback/prod/forward-secret')
       .and.not.contain('dingtalk-token');
@@ -214,7 +218,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     }
   });
 
-  it('GIVEN the tables that grow WHEN read THEN each has DynamoDB time to live on `ttl`, and every function is told the retention', () => {
+  it('GIVEN the tables that grow WHEN read THEN each has DynamoDB time to live on `ttl` (the suite state, which is not history, none), and every function is told the retention', () => {
     for (const name of ['EventsTable', 'ApprovalsTable', 'DeliveriesTable', 'RecoveryJournalTable']) {
       expect(resources[name]!.Properties!.TimeToLiveSpecification, name).to.deep.equal({
         AttributeName: 'ttl',
@@ -227,7 +231,9 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       'DeliveriesTable',
       'EventsTable',
       'RecoveryJournalTable',
+      'SuiteStateTable',
     ]);
+    expect(resources.SuiteStateTable!.Properties!.TimeToLiveSpecification).to.equal(undefined);
     for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
       const variables = (fn.Properties!.Environment as { Variables: Record<string, string> }).Variables;
       expect(variables).to.include({
@@ -245,7 +251,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
     expect(validator.Properties).to.include({ ValidateRequestParameters: true });
   });
 
-  it('GIVEN logs and alarms WHEN read THEN 30-day retention, and alarms on DLQ depth, iterator age, 5xx, recovery errors, the recovery fallback queue and failed deliveries', () => {
+  it('GIVEN logs and alarms WHEN read THEN 30-day retention, and alarms on DLQ depth, iterator age, 5xx, recovery errors, the recovery fallback queue, failed deliveries and stale suite tickets', () => {
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(logGroups).to.have.length(4);
     for (const group of logGroups) expect(group.Properties!.RetentionInDays).to.equal(30);
@@ -265,6 +271,7 @@ describe('AWS production template (`sls package --config serverless.aws.yml --st
       'dingtalk-callback/prod/DingTalkLimitReached',
       'dingtalk-callback/prod/OldestDueDeliveryAge',
       'dingtalk-callback/prod/RecoveryItemsSetAside',
+      'dingtalk-callback/prod/SuiteTicketStale',
     ]);
     // Failed deliveries are counted from the logs of both functions that attempt them.
     const filters = Object.values(resources).filter(

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '../../lib/core/stored-event';
 import type { SuiteStateStore } from '../../lib/core/suite-state';
 import { SuiteState, suiteChangeOf } from '../../lib/core/suite-state';
+import { RecordingLogger } from '../support/recording-logger';
 
 /** A stored SyncHTTP item of an ISV suite, as the callback keeps it (lib/dingtalk/event-payload.ts). */
 export function suiteItem(
@@ -73,6 +74,37 @@ export function suiteStateContract(name: string, open: () => Promise<SuiteStateS
         eventId: later.eventId,
       });
       expect(await state.ticket(`${app}-other`)).to.equal(undefined);
+    });
+
+    it('GIVEN rows in a partition WHEN listed without a prefix THEN all of them, in key order', async () => {
+      const partition = `${app}-all`;
+      for (const key of ['b', 'a|1', 'c'])
+        expect(await store.write(partition, key, key, undefined)).to.equal(true);
+      expect((await store.list(partition, '', 10)).map((row) => row.key)).to.deep.equal(['a|1', 'b', 'c']);
+    });
+
+    it('GIVEN one suite’s ticket 13 h old and another’s fresh WHEN the stale tickets are asked THEN only the old one, logged without its ticket', async () => {
+      const now = Date.now();
+      const logger = new RecordingLogger();
+      for (const [suffix, atMs] of [
+        ['old', now - 13 * 3_600_000],
+        ['fresh', now - 3_600_000],
+      ] as const) {
+        await state.apply({
+          kind: 'ticket',
+          ticket: {
+            appId: `${app}-${suffix}`,
+            ticket: `Ticket-${suffix}-${app}`,
+            atMs,
+            eventId: `t-${suffix}`,
+          },
+        });
+      }
+      const mine = [`${app}-old`, `${app}-fresh`];
+      const stale = (await state.staleTickets(now, logger)).filter((one) => mine.includes(one.appId));
+      expect(stale).to.deep.equal([{ appId: `${app}-old`, ageSeconds: 13 * 3600 }]);
+      expect(logger.records.map((record) => record.attributes.outcome)).to.include('suite_ticket_stale');
+      expect(logger.text()).not.to.contain(`Ticket-old-${app}`);
     });
 
     it('GIVEN auth, then relieve, of one corp, folded in either order and twice THEN relieved since the relieve, with the name from the auth', async () => {

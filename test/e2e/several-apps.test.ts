@@ -12,6 +12,10 @@ import { eventually } from '../support/eventually';
 import type { LocalStack } from '../support/local-stack';
 import { PROJECT_ROOT, startLocalStack } from '../support/local-stack';
 import { DingTalkStreamStandIn } from '../../local-dev/dingtalk-stream-standin';
+import { LOCAL_SUITE_STATE_TABLE } from '../../local-dev/dev-credentials';
+import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
+import { DynamoDbSuiteState } from '../../lib/aws/dynamodb-suite-state';
+import { SuiteState } from '../../lib/core/suite-state';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dingtalk', 'events');
 
@@ -190,6 +194,37 @@ describe('several apps in one deployment: DINGTALK_APPS of two internal apps and
       },
     ]);
   });
+  it('GIVEN a suite whose latest ticket is older than 12 h WHEN the minute’s retry run goes THEN it logs suite_ticket_stale for that suite (the alarm’s filter), never the ticket; the fresh suite is not named', async () => {
+    const client = createDynamoDbDocumentClient({ region: 'us-east-1', endpoint: stack.dynamoDbEndpoint });
+    const old = Date.now() - 13 * 60 * 60 * 1000;
+    await new SuiteState(new DynamoDbSuiteState(client, LOCAL_SUITE_STATE_TABLE)).apply({
+      kind: 'ticket',
+      ticket: { appId: `old-suite-${run}`, ticket: `StaleTicket${run}`, atMs: old, eventId: `e-${run}` },
+    });
+    await new SuiteState(new DynamoDbSuiteState(client, LOCAL_SUITE_STATE_TABLE)).apply({
+      kind: 'ticket',
+      ticket: {
+        appId: `new-suite-${run}`,
+        ticket: `FreshTicket${run}`,
+        atMs: Date.now(),
+        eventId: `f-${run}`,
+      },
+    });
+    client.destroy();
+    const before = stack.output().length;
+    const invocation = await stack.invoke('retryDeliveries');
+    expect(invocation.functionError, JSON.stringify(invocation.payload)).to.equal(undefined);
+    const logged = stack.output().slice(before);
+    const stale = logged
+      .split('\n')
+      .filter((line) => line.includes('"suite_ticket_stale"'))
+      .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
+    expect(stale.filter((line) => String(line.appId).endsWith(run)).map((line) => line.appId)).to.deep.equal([
+      `old-suite-${run}`,
+    ]);
+    expect(logged).not.to.contain(`StaleTicket${run}`);
+  });
+
   it('GIVEN Stream Mode for hr and the suite, and oa with a wrong secret WHEN the connector runs THEN hr and the suite connect and store with their appId (the suite’s event with its corp), oa is refused and retried, and the health check names oa', async () => {
     const secrets = Object.fromEntries(TEST_APPS.map((app) => [app.id, app.appSecret]));
     const gateway = await new DingTalkStreamStandIn(

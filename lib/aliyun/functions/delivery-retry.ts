@@ -7,11 +7,16 @@ import { loadAliyunDeliveryRetrySettings } from '../aliyun-settings';
 import type { FcContext } from '../fc-context';
 import { remainingMsFor } from '../fc-context';
 import { perTablestoreClient, tablestoreForwarding } from './parts';
+import { SuiteState } from '../../core/suite-state';
+import { TablestoreSuiteState } from '../tablestore-suite-state';
 
 /** serverless.aliyun.yml's timeout for this function, when the context lacks it. */
 const TIMEOUT_SECONDS = 60;
 
-/** The timer-triggered delivery retries: the attempts that are due (core/forwarding.ts). */
+/**
+ * The timer-triggered delivery retries: the attempts that are due (core/forwarding.ts); each run also
+ * checks the ISV suites' ticket age.
+ */
 export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<RetryReport> {
   const settings = loadAliyunDeliveryRetrySettings(env);
   const logger = createLogger();
@@ -20,6 +25,11 @@ export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<
   const assemble = perTablestoreClient(settings.tablestore, (client) =>
     forwarding && forwarder
       ? tablestoreForwarding(client, settings.eventsTable, forwarding, forwarder, logger)
+      : undefined,
+  );
+  const suitesFor = perTablestoreClient(settings.tablestore, (client) =>
+    settings.suiteStateTable
+      ? new SuiteState(new TablestoreSuiteState(client, settings.suiteStateTable))
       : undefined,
   );
   return async (context) => {
@@ -33,6 +43,8 @@ export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<
         })
       : { ...NOTHING_TO_RETRY };
     logRetryRun(logger, report);
+    // The minute's other check: an ISV suite whose ticket stopped coming (logged as suite_ticket_stale).
+    if (settings.suiteStateTable) await suitesFor(context)?.staleTickets(Date.now(), logger);
     return report;
   };
 }
