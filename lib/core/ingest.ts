@@ -1,4 +1,4 @@
-import { DingTalkApps } from '../dingtalk/apps';
+import { DEFAULT_APP_ID, DingTalkApps } from '../dingtalk/apps';
 import type { DingTalkCrypto } from '../dingtalk/callback-crypto';
 import { BadRequestError, CallbackError } from '../dingtalk/callback-errors';
 import { MethodNotAllowedError, PayloadTooLargeError, StoreUnavailableError } from './endpoint-errors';
@@ -72,7 +72,13 @@ export function createIngest(
     const encrypt = readEncrypt(body);
     const { message, ownerKey, app, crypto } = apps.open(request.appId, signature, timestamp, nonce, encrypt);
     const event = parseEvent(message, app.id);
-    const context = { eventType: event.eventType, eventId: event.eventId, ownerKey, appId: app.id };
+    const context = {
+      eventType: event.eventType,
+      eventId: event.eventId,
+      ownerKey,
+      // The single app's lines are as they were before apps were listed.
+      ...(app.id === DEFAULT_APP_ID ? {} : { appId: app.id }),
+    };
     // A SyncHTTP batch (ISV suites) is one event per item, all stored before the one `success`.
     const events = syncHttpItems(event, app.id) ?? [event];
 

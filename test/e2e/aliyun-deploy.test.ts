@@ -329,7 +329,7 @@ describe('sls deploy / sls remove of serverless.aliyun.yml against a loopback st
     expect(cloud.apis.size).to.equal(0);
     expect(cloud.groups.size).to.equal(0);
     expect([...cloud.buckets.keys()]).to.deep.equal([]);
-    expect(tablestore.tableNames()).to.have.length(5);
+    expect(tablestore.tableNames()).to.have.length(6);
     expect(tablestore.rowCount(TABLE('events'))).to.equal(1);
     expect(result.output).to.contain('kept Tablestore tables');
   });
