@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { runCli } from '../support/cli';
+import { cliJsonLines, runCli } from '../support/cli';
 import { eventually } from '../support/eventually';
 import { push } from '../support/dingtalk-client';
 import type { LocalStack } from '../support/local-stack';
@@ -63,14 +63,8 @@ function event(tag: string): { eventId: string; text: string } {
   };
 }
 
-async function cliJson(stack: LocalStack, args: string[]): Promise<Array<Record<string, unknown>>> {
-  const result = await runCli(args, stack.env);
-  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+function cliJson(stack: LocalStack, args: string[]): Promise<Array<Record<string, unknown>>> {
+  return cliJsonLines(args, stack.env);
 }
 
 describe('forwarding with delivery state, retries and replay (npm start; loopback receiver verified with standardwebhooks)', function () {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { postToCallback, signPush } from '../../lib/dingtalk/push-sender';
 import type { TestAppId } from '../support/apps';
 import { TEST_APPS, TEST_APPS_ENV, appSide } from '../support/apps';
-import { runCli } from '../support/cli';
+import { cliJsonLines, runCli } from '../support/cli';
 import { eventually } from '../support/eventually';
 import type { LocalStack } from '../support/local-stack';
 import { PROJECT_ROOT, startLocalStack } from '../support/local-stack';
@@ -17,7 +17,7 @@ import { createDynamoDbDocumentClient } from '../../lib/aws/dynamodb-client';
 import { DynamoDbSuiteState } from '../../lib/aws/dynamodb-suite-state';
 import { SuiteState } from '../../lib/core/suite-state';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dingtalk', 'events');
+const FIXTURES = join(__dirname, '..', '..', 'examples', 'events');
 
 /** DingTalk's side of one app (its token, AES key and owner key), pushing to a path on loopback. */
 async function pushAs(app: TestAppId, url: string, plaintext: string) {
@@ -26,14 +26,8 @@ async function pushAs(app: TestAppId, url: string, plaintext: string) {
   return postToCallback(url, query, body, { crypto, timeoutMs: 15_000 });
 }
 
-async function cliLines(stack: LocalStack, args: string[]): Promise<Array<Record<string, unknown>>> {
-  const result = await runCli(args, stack.env);
-  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+function cliLines(stack: LocalStack, args: string[]): Promise<Array<Record<string, unknown>>> {
+  return cliJsonLines(args, stack.env);
 }
 
 function syncItem(corpId: string, bizType: number, data: Record<string, unknown>, atMs: number) {

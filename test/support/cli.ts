@@ -19,3 +19,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd = PROJECT_ROO
     });
   });
 }
+
+/** Runs a `--json` command against an environment and parses its lines; a non-zero exit throws with stderr. */
+export async function cliJsonLines(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Array<Record<string, unknown>>> {
+  const result = await runCli(args, env);
+  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

@@ -14,7 +14,7 @@ import { TEST_APPS, TEST_APPS_JSON, appSide } from '../support/apps';
 import { InMemoryEventStore } from '../support/in-memory-stores';
 import { RecordingLogger } from '../support/recording-logger';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dingtalk', 'events');
+const FIXTURES = join(__dirname, '..', '..', 'examples', 'events');
 
 function problemsOf(env: Record<string, string | undefined>, use: 'push' | 'recovery' | 'stream' = 'push') {
   const problems: string[] = [];
