@@ -24,13 +24,51 @@ function missingSettings(functions, options) {
   for (const fn of functions) {
     const environment = fn.environment || {};
     const empty = (name) => environment[name] === undefined || String(environment[name]).trim() === '';
-    for (const name of required[fn.key] || []) {
+    // With DINGTALK_APPS the callback's apps are in the list (lib/startup/app-settings.ts reads it in full
+    // at cold start); its shape is checked here so a bad list stops the deploy too.
+    const apps = fn.key === 'callback' && !empty('DINGTALK_APPS');
+    if (apps) problems.push(...appListProblems(environment.DINGTALK_APPS, options, fn.key));
+    for (const name of apps ? [] : required[fn.key] || []) {
       if (empty(name)) problems.push(`${name} is empty (function ${fn.key})`);
     }
     if (options.secretsInEnvironment && !empty('FORWARD_URL') && empty('FORWARD_SECRET')) {
       problems.push(`FORWARD_SECRET is empty while FORWARD_URL is set (function ${fn.key})`);
     }
   }
+  return problems;
+}
+
+/**
+ * The deploy-time check of DINGTALK_APPS: a JSON array of apps, each with a valid, unique id and (where
+ * secrets are function variables) its token and 43-character AES key. Names app and field, never a value.
+ */
+function appListProblems(text, options, key) {
+  let list;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    return [`DINGTALK_APPS is not JSON (function ${key})`];
+  }
+  if (!Array.isArray(list) || list.length === 0)
+    return [`DINGTALK_APPS must be a non-empty JSON array (function ${key})`];
+  const problems = [];
+  const seen = new Set();
+  list.forEach((app, index) => {
+    const id =
+      app && typeof app.id === 'string' && /^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/.test(app.id)
+        ? app.id
+        : undefined;
+    const where = `DINGTALK_APPS[${index}]${id ? ` (${id})` : ''}`;
+    if (!id) problems.push(`${where}: id must be 1-32 letters, digits or "-" (function ${key})`);
+    else if (seen.has(id)) problems.push(`${where}: id is listed twice (function ${key})`);
+    if (id) seen.add(id);
+    if (options.secretsInEnvironment && app && typeof app === 'object') {
+      if (typeof app.token !== 'string' || app.token.trim() === '')
+        problems.push(`${where}: token is not set (function ${key})`);
+      if (typeof app.aesKey !== 'string' || !/^[A-Za-z0-9]{43}$/.test(app.aesKey.trim()))
+        problems.push(`${where}: aesKey must be exactly 43 characters of [A-Za-z0-9] (function ${key})`);
+    }
+  });
   return problems;
 }
 

@@ -81,6 +81,7 @@ describe('Alibaba deploy plan (what aliyun-project.js makes true after `sls depl
       callback: [
         ...common,
         'DINGTALK_AES_KEY',
+        'DINGTALK_APPS', // several apps instead of the single app's three (docs/apps-and-suites.md)
         'DINGTALK_OWNER_KEY',
         'DINGTALK_TOKEN',
         'MAX_BODY_BYTES',

@@ -72,6 +72,33 @@ describe('required deploy settings (serverless-plugins/required-settings.js)', f
     );
   });
 
+  it('GIVEN DINGTALK_APPS for the callback WHEN checked THEN the single-app variables are not required, and a bad list is named by app and field, never a value', () => {
+    const secret = 'TopSecretTokenValue';
+    const callback = (apps: unknown) => [
+      { key: 'callback', environment: { DINGTALK_OWNER_KEY: '', DINGTALK_APPS: JSON.stringify(apps) } },
+    ];
+    const good = [{ id: 'hr', token: secret, aesKey: 'a'.repeat(43), ownerKey: 'k' }];
+    expect(
+      missingSettings(callback(good), { secretsInEnvironment: true, recoveryEnabled: false }),
+    ).to.deep.equal([]);
+    const bad = [{ id: 'hr', token: secret, aesKey: 'short' }, { id: 'hr' }, { id: 'no spaces' }];
+    const problems = missingSettings(callback(bad), { secretsInEnvironment: true, recoveryEnabled: false });
+    expect(problems).to.deep.equal([
+      'DINGTALK_APPS[0] (hr): aesKey must be exactly 43 characters of [A-Za-z0-9] (function callback)',
+      'DINGTALK_APPS[1] (hr): id is listed twice (function callback)',
+      'DINGTALK_APPS[1] (hr): token is not set (function callback)',
+      'DINGTALK_APPS[1] (hr): aesKey must be exactly 43 characters of [A-Za-z0-9] (function callback)',
+      'DINGTALK_APPS[2]: id must be 1-32 letters, digits or "-" (function callback)',
+      'DINGTALK_APPS[2]: token is not set (function callback)',
+      'DINGTALK_APPS[2]: aesKey must be exactly 43 characters of [A-Za-z0-9] (function callback)',
+    ]);
+    expect(problems.join()).not.to.contain(secret);
+    // On AWS the secrets come from SSM per app: only the ids are checked.
+    expect(
+      missingSettings(callback([{ id: 'hr' }]), { secretsInEnvironment: false, recoveryEnabled: false }),
+    ).to.deep.equal([]);
+  });
+
   it('GIVEN no DINGTALK_OWNER_KEY or DINGTALK_APP_KEY WHEN `sls deploy --config serverless.aws.yml --stage prod` runs THEN it stops naming them, before AWS is asked anything', () => {
     const { status, output } = deploy('serverless.aws.yml', 'prod', {});
     expect(status).to.not.equal(0);

@@ -119,8 +119,8 @@ describe('several apps in one deployment: DINGTALK_APPS of two internal apps and
   });
 
   it('GIVEN SyncHTTP HIGH (suite_ticket + org_suite_auth) and MEDIUM (two corps’ users) batches, each redelivered once WHEN pushed to the suite THEN one event per item, stored once, with the suite’s appId and each item’s corp', async () => {
-    const high = readFileSync(join(FIXTURES, 'sync_http_push_high.shape-synchttp.json'), 'utf8');
-    const medium = readFileSync(join(FIXTURES, 'sync_http_push_medium.shape-synchttp.json'), 'utf8');
+    const high = readFileSync(join(FIXTURES, 'SYNC_HTTP_PUSH_HIGH.shape-synchttp.json'), 'utf8');
+    const medium = readFileSync(join(FIXTURES, 'SYNC_HTTP_PUSH_MEDIUM.shape-synchttp.json'), 'utf8');
     for (const batch of [high, high, medium, medium]) {
       const result = await pushAs('isv', `${stack.url}/isv`, JSON.stringify(JSON.parse(batch)));
       expect(result.reply).to.deep.equal({ message: 'success', ownerKey: appSide('isv').ownerKey });

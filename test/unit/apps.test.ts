@@ -200,7 +200,7 @@ describe('ingest with several apps (in process, in-memory store)', () => {
   it('GIVEN the SyncHTTP HIGH fixture WHEN pushed twice to the suite THEN one event per item (suite_ticket, org_suite_auth), each stored once, with corp and exact text; the ticket never logged', async () => {
     const { ingest, store, logger } = ingestOf();
     // The fixture as written (indented): each item's text is cut from it byte for byte.
-    const plaintext = readFileSync(join(FIXTURES, 'sync_http_push_high.shape-synchttp.json'), 'utf8');
+    const plaintext = readFileSync(join(FIXTURES, 'SYNC_HTTP_PUSH_HIGH.shape-synchttp.json'), 'utf8');
     for (let i = 0; i < 2; i++) {
       const response = await ingest(request('isv', plaintext, 'isv'));
       expect(appSide('isv').crypto.openReply(JSON.parse(response.body)).message).to.equal('success');
@@ -237,7 +237,7 @@ describe('ingest with several apps (in process, in-memory store)', () => {
   it('GIVEN the MEDIUM fixture and then a newer version of one item WHEN pushed THEN each version is its own event, per corp', async () => {
     const { ingest, store } = ingestOf();
     const batch = JSON.parse(
-      readFileSync(join(FIXTURES, 'sync_http_push_medium.shape-synchttp.json'), 'utf8'),
+      readFileSync(join(FIXTURES, 'SYNC_HTTP_PUSH_MEDIUM.shape-synchttp.json'), 'utf8'),
     ) as {
       bizData: Array<Record<string, unknown>>;
     };
@@ -259,7 +259,7 @@ describe('ingest with several apps (in process, in-memory store)', () => {
   it('GIVEN a SyncHTTP batch whose second item the store refuses WHEN pushed THEN 503 (DingTalk resends the batch), and the resend stores the rest once', async () => {
     const store = new InMemoryEventStore();
     const { ingest } = ingestOf(store);
-    const plaintext = readFileSync(join(FIXTURES, 'sync_http_push_medium.shape-synchttp.json'), 'utf8');
+    const plaintext = readFileSync(join(FIXTURES, 'SYNC_HTTP_PUSH_MEDIUM.shape-synchttp.json'), 'utf8');
     store.refuse = (event) => (event.corpId === 'dingcustomercorp0002' ? new Error('store down') : undefined);
     expect((await ingest(request('isv', plaintext, 'isv'))).statusCode).to.equal(503);
     store.refuse = undefined;
