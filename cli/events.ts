@@ -17,16 +17,20 @@ export interface EventsOptions {
 export async function events(options: EventsOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const { store, close } = cliEventStore(env);
   try {
-    const query = {
-      ...(options.type ? { eventType: options.type, type: options.type } : {}),
-      ...(options.since ? { since: options.since } : {}),
-    };
+    const since = options.since ? { since: options.since } : {};
     let found: StoredEvent[] = [];
     if (options.app === undefined) {
-      found = await store.list({ limit: options.limit, ...query });
+      found = await store.list({
+        limit: options.limit,
+        ...since,
+        ...(options.type ? { eventType: options.type } : {}),
+      });
     } else {
       // Apps share the table's indexes: read newest first, page by page, until enough are the app's.
-      for await (const page of eventPages(store, query)) {
+      for await (const page of eventPages(store, {
+        ...since,
+        ...(options.type ? { type: options.type } : {}),
+      })) {
         found.push(...page.filter((event) => appOf(event) === options.app));
         if (found.length >= options.limit) break;
       }

@@ -79,14 +79,6 @@ export class DingTalkApps {
     return new DingTalkApps([{ app, crypto }]);
   }
 
-  get all(): DingTalkApp[] {
-    return [...this.#entries.values()].map(({ app }) => app);
-  }
-
-  app(id: string): DingTalkApp | undefined {
-    return this.#entries.get(id)?.app;
-  }
-
   /**
    * Verifies and decrypts a push. With `appId` (the path's app) only that app's credentials are tried: a
    * push signed for another app fails its signature. Without, the apps whose token verifies the signature

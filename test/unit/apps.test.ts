@@ -11,7 +11,16 @@ import { readDingTalkApps } from '../../lib/startup/app-settings';
 import { DEV_DINGTALK_ENV } from '../../local-dev/dev-credentials';
 import type { TestAppId } from '../support/apps';
 import { TEST_APPS, TEST_APPS_JSON, appSide } from '../support/apps';
-import { InMemoryEventStore } from '../support/in-memory-stores';
+import {
+  InMemoryApprovalStore,
+  InMemoryDeliveryStore,
+  InMemoryEventStore,
+  InMemorySuiteState,
+} from '../support/in-memory-stores';
+import { createForwarding } from '../../lib/core/forwarding';
+import { createStoredEventProcessor } from '../../lib/core/stored-event-processing';
+import { SuiteState } from '../../lib/core/suite-state';
+import { suiteItem } from '../contract/suite-state.contract';
 import { RecordingLogger } from '../support/recording-logger';
 
 const FIXTURES = join(__dirname, '..', '..', 'examples', 'events');
@@ -283,5 +292,39 @@ describe('ingest with several apps (in process, in-memory store)', () => {
     );
     expect(response.statusCode).to.equal(400);
     expect(store.events.size).to.equal(0);
+  });
+});
+
+describe('stored-event processing of a suite’s items (core, in-memory stores, a receiver stand-in at the port)', () => {
+  it('GIVEN a stored suite_ticket and an address-book item WHEN processed with forwarding on THEN the ticket becomes the suite’s state and gets no delivery record; the item is forwarded', async () => {
+    const sent: string[] = [];
+    const deliveries = new InMemoryDeliveryStore();
+    const suiteRows = new InMemorySuiteState();
+    const forwarding = createForwarding({
+      deliveries,
+      events: new InMemoryEventStore(),
+      forwarder: {
+        forward: async (event) => {
+          sent.push(event.eventId);
+          return { ok: true, status: '200' };
+        },
+      },
+      schedule: [5_000],
+      logger: new RecordingLogger(),
+      now: Date.now,
+      attemptLeaseMs: 8_000,
+    });
+    const process = createStoredEventProcessor({
+      approvals: new InMemoryApprovalStore(),
+      suites: new SuiteState(suiteRows),
+      forwarding,
+      logger: new RecordingLogger(),
+    });
+    const ticket = suiteItem('isv', 'suite_ticket', 'dingisv', 1_764_600_000_000, { suiteTicket: 'T-1' });
+    const user = suiteItem('isv', 'user_add_org', 'dingcorpA', 1_764_600_000_500, { userid: 'u1' });
+    for (const event of [ticket, user]) await process(event);
+    expect(sent).to.deep.equal([user.eventId]);
+    expect(await deliveries.get(ticket.eventId)).to.equal(undefined);
+    expect((await new SuiteState(suiteRows).ticket('isv'))?.ticket).to.equal('T-1');
   });
 });

@@ -22,19 +22,21 @@ export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<
   const logger = createLogger();
   const forwarding = settings.forwarding;
   const forwarder = forwarding ? new StandardWebhookForwarder(forwarding.forward) : undefined;
-  const assemble = perTablestoreClient(settings.tablestore, (client) =>
-    forwarding && forwarder
-      ? tablestoreForwarding(client, settings.eventsTable, forwarding, forwarder, logger)
-      : undefined,
-  );
-  const suitesFor = perTablestoreClient(settings.tablestore, (client) =>
-    settings.suiteStateTable
+  // One client per credentials for both jobs of a run.
+  const assemble = perTablestoreClient(settings.tablestore, (client) => ({
+    forwarding:
+      forwarding && forwarder
+        ? tablestoreForwarding(client, settings.eventsTable, forwarding, forwarder, logger)
+        : undefined,
+    suites: settings.suiteStateTable
       ? new SuiteState(new TablestoreSuiteState(client, settings.suiteStateTable))
       : undefined,
-  );
+  }));
   return async (context) => {
     const remainingMs = remainingMsFor(context, Date.now(), TIMEOUT_SECONDS);
-    const forwardingNow = forwarding ? assemble(context) : undefined;
+    const needed = forwarding !== undefined || settings.suiteStateTable !== undefined;
+    const pieces = needed ? assemble(context) : undefined;
+    const forwardingNow = pieces?.forwarding;
     const report = forwardingNow
       ? await forwardingNow.retryDue({
           remainingMs,
@@ -44,7 +46,7 @@ export function aliyunDeliveryRetry(env: Env): (context?: FcContext) => Promise<
       : { ...NOTHING_TO_RETRY };
     logRetryRun(logger, report);
     // The minute's other check: an ISV suite whose ticket stopped coming (logged as suite_ticket_stale).
-    if (settings.suiteStateTable) await suitesFor(context)?.staleTickets(Date.now(), logger);
+    await pieces?.suites?.staleTickets(Date.now(), logger);
     return report;
   };
 }
